@@ -4,13 +4,12 @@
 #include <string>
 #include <string_view>
 
+#include "rtguard/severity.hpp"
+
 namespace rtguard {
 
-enum class Severity { unknown = 0, none, low, medium, high, critical };
-
-std::string_view to_string(Severity s) noexcept;
-/// Parses "low", "MODERATE", "Critical", ...; unknown text gives Severity::unknown.
-Severity severity_from_string(std::string_view s) noexcept;
+// Severity, to_string(Severity) and severity_from_string live in rtguard/severity.hpp,
+// shared with alerts.
 
 struct CvssScore {
     std::string version;  ///< "2.0", "3.0", "3.1" or "4.0"

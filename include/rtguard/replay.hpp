@@ -2,8 +2,8 @@
 // docs/events.md), read by ReplaySource and written by Recorder.
 #pragma once
 
-#include <cstdio>
-#include <deque>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,9 +13,11 @@ namespace rtguard {
 
 /// Limits that bound what a hostile file can make a reader do.
 struct ReplayLimits {
-    std::size_t max_line_bytes = 1 << 20;  ///< a longer line is skipped (lenient) or fatal
-    std::size_t max_argv = 4096;           ///< arguments kept per exec
-    std::size_t max_string_bytes = 65536;  ///< per string field
+    /// A longer line is skipped (lenient) or fatal (strict). It is dropped while being read,
+    /// so memory stays bounded by this limit whatever the file holds.
+    std::size_t max_line_bytes = 1 << 20;
+    std::size_t max_argv = 4096;           ///< arguments kept per exec; later ones are dropped
+    std::size_t max_string_bytes = 65536;  ///< per string member; a longer one rejects the line
 };
 
 struct ReplayOptions {
@@ -25,11 +27,15 @@ struct ReplayOptions {
     ReplayLimits limits{};
 };
 
-/// Streams events from a replay file in constant memory, whatever the file's size.
+/// Streams events from a replay file in constant memory, whatever the file's size. Lost
+/// events are handed out like any other and also added to counters().lost.
 class ReplaySource final : public EventSource {
 public:
-    /// Opens `path`; "-" reads standard input. Throws rtguard::Error when the file cannot be
-    /// opened, or when its header line is missing or names an unknown schema version.
+    /// Opens `path`; "-" reads standard input. Reads the header line, so it blocks until
+    /// standard input delivers one. Throws rtguard::Error when the file cannot be opened
+    /// (errno kept), or with errc::schema_mismatch when the header is missing, names another
+    /// format or an unknown schema version. A header repeated later in the file (recordings
+    /// concatenated) is checked the same way when next_batch() reaches it.
     explicit ReplaySource(std::string path, ReplayOptions options = {});
     ~ReplaySource() override;
     ReplaySource(const ReplaySource&) = delete;
@@ -38,6 +44,7 @@ public:
     std::size_t next_batch(std::vector<Event>& out, std::size_t max) override;
     bool at_end() const override;
     SourceCounters counters() const override;
+    /// "FILE:line N: $.member: what was expected", the last 100.
     std::vector<std::string> skip_messages() const override;
 
     const std::string& path() const noexcept;
@@ -52,13 +59,19 @@ private:
 /// sees a half-written recording under that name; "-" writes to standard output.
 class Recorder {
 public:
+    /// Creates the temporary file and buffers the header line. Throws rtguard::Error (errno
+    /// kept) when the temporary cannot be created, e.g. the directory does not exist.
     explicit Recorder(std::string path);
-    ~Recorder();  ///< discards an unclosed recording's temporary file
+    /// Discards an unclosed recording's temporary file; on stdout, flushes what is buffered.
+    ~Recorder();
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
+    /// Buffers one event, writing the buffer out in blocks. Throws rtguard::Error on I/O
+    /// failure (the recording is then discarded) or after close().
     void write(const Event& event);
-    /// Flushes, syncs and renames into place. Throws rtguard::Error on I/O failure.
+    /// Flushes, syncs and renames into place; a second call does nothing. Throws
+    /// rtguard::Error on I/O failure, leaving no file under the final name.
     void close();
     std::uint64_t written() const noexcept;
 

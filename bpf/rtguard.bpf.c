@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * rtguard.bpf.c: what watched workloads do, sent to user space through one ring buffer.
+ *
+ * Only tasks of a watched workload produce records: a tgid in watched_tgids (a process tree
+ * started or adopted by user space; children join at fork) or a task in a cgroup listed in
+ * watched_cgroups. Repeats are dropped here, not in user space: an LRU cache remembers which
+ * (workload, file) exec, (workload, path, flags) open and (workload, address) network records
+ * were sent. A record the ring buffer has no room for is counted per kind in lost_counts,
+ * which user space turns into lost events.
+ *
+ * Each hook exists twice, as tp_btf and as raw_tp program; user space loads one set (see
+ * src/live/hooks.hpp). Both bodies read kernel memory only through BPF_CORE_READ, which
+ * both program types allow.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "rtguard_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+#define NR_OPEN 2
+#define NR_CONNECT 42
+#define NR_ACCEPT 43
+#define NR_BIND 49
+#define NR_LISTEN 50
+#define NR_CREAT 85
+#define NR_OPENAT 257
+#define NR_ACCEPT4 288
+#define NR_IO_URING_SETUP 425
+#define NR_IO_URING_ENTER 426
+#define NR_OPENAT2 437
+
+#define AT_FDCWD -100
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h: a 32-bit syscall */
+
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * Variable-length parts are written at data + (off & RTG_DATA_MASK), every single read is at
+ * most RTG_ARGV_MAX bytes, so the verifier can bound each write inside the scratch buffer.
+ */
+#define RTG_DATA_SIZE 8192
+#define RTG_DATA_MASK (RTG_DATA_SIZE - 1)
+#define RTG_SCRATCH_SIZE (RTG_DATA_SIZE + RTG_ARGV_MAX + 256)
+#define RTG_BUF_MASK RTG_DATA_MASK /* masks offsets from the start of the scratch buffer */
+#define RTG_WALK_SLOTS 64
+#define RTG_RECORD_MAX 8192 /* no record is larger: bounds bpf_ringbuf_output's size */
+#define RTG_OPEN_PATH_SPOT 2048 /* where on_open parks the user path, behind any base path */
+
+/* Set by user space before load. */
+const volatile __u32 agent_tgid = 0;
+const volatile __u32 dedupe = 1;
+
+struct rtg_scratch {
+	char buf[RTG_SCRATCH_SIZE];
+	const unsigned char *names[RTG_WALK_SLOTS];
+};
+
+struct rtg_bitmap {
+	__u64 bits[RTG_SYSCALL_BITS / 64];
+};
+
+struct workload {
+	__u64 key; /* RTG_WL_TREE_BIT | root tgid, or the cgroup id */
+	__u64 cgroup;
+	__u32 tree;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct rtg_tree);
+} watched_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} watched_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct rtg_bitmap);
+} syscall_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct rtg_dedupe_key);
+	__type(value, __u8);
+} dedupe_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RTG_EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RTG_ERR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} error_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rtg_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(void *map, __u32 idx)
+{
+	__u64 *n;
+
+	n = bpf_map_lookup_elem(map, &idx);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline struct rtg_scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Fills *wl and returns 1 when the current task belongs to a watched workload. */
+static __always_inline int current_workload(struct workload *wl)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct rtg_tree *tree;
+	__u64 cgroup;
+
+	if (tgid == agent_tgid)
+		return 0;
+	cgroup = bpf_get_current_cgroup_id();
+	wl->cgroup = cgroup;
+
+	/* A watched process tree wins over a watched cgroup. */
+	tree = bpf_map_lookup_elem(&watched_tgids, &tgid);
+	if (tree) {
+		wl->tree = tree->root;
+		wl->key = RTG_WL_TREE_BIT | tree->root;
+		return 1;
+	}
+
+	if (!bpf_map_lookup_elem(&watched_cgroups, &cgroup))
+		return 0;
+	wl->tree = 0;
+	wl->key = cgroup;
+	return 1;
+}
+
+static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
+				     const struct workload *wl)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->size = size;
+	h->tgid = id >> 32;
+	h->tid = (__u32)id;
+	h->time_ns = bpf_ktime_get_boot_ns();
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->tree = wl->tree;
+	h->cgroup_id = wl->cgroup;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Dedupe: returns 1 when this key was already sent for the workload. The entry is inserted
+ * now; forget() removes it again when the record then cannot be sent, so a loss is retried.
+ */
+static __always_inline int seen_before(struct rtg_dedupe_key *key)
+{
+	__u8 one = 1;
+
+	if (!dedupe)
+		return 0;
+	if (bpf_map_lookup_elem(&dedupe_cache, key))
+		return 1;
+	if (bpf_map_update_elem(&dedupe_cache, key, &one, BPF_ANY))
+		count(&error_counts, RTG_ERR_DEDUPE);
+	return 0;
+}
+
+static __always_inline void forget(struct rtg_dedupe_key *key)
+{
+	if (dedupe)
+		bpf_map_delete_elem(&dedupe_cache, key);
+}
+
+/* Sends a filled variable-length record; counts it lost when the ring buffer is full. */
+static __always_inline int send(void *rec, __u32 size, __u32 kind, struct rtg_dedupe_key *key)
+{
+	if (size > RTG_RECORD_MAX)
+		size = RTG_RECORD_MAX;
+	if (bpf_ringbuf_output(&events, rec, size & (RTG_RECORD_MAX * 2 - 1), 0)) {
+		count(&lost_counts, kind);
+		if (key)
+			forget(key);
+	}
+	return 0;
+}
+
+/*
+ * The two loops below are global functions: the verifier checks a global function once,
+ * with its scalar arguments unknown, instead of once per caller state. Inlined, the path
+ * walks of one exec alone pass the verifier's limit of a million instructions.
+ */
+
+/* FNV-1a over scratch bytes [at, at + len), len < RTG_ARGV_MAX. */
+__noinline __u64 rtg_hash(__u32 at, __u32 len)
+{
+	struct rtg_scratch *s = get_scratch();
+	__u64 h = 0xcbf29ce484222325ULL;
+	__u32 i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < RTG_ARGV_MAX; i++) {
+		if (i >= len)
+			break;
+		h ^= (__u8)s->buf[(at + i) & RTG_BUF_MASK];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Copies a kernel string to data + off; returns the bytes copied without the NUL. */
+static __always_inline __u32 copy_kstr(char *data, __u32 off, __u32 max, const void *src)
+{
+	long n;
+
+	n = bpf_probe_read_kernel_str(&data[off & RTG_DATA_MASK], max & (RTG_ARGV_MAX - 1), src);
+	if (n <= 0) {
+		count(&error_counts, RTG_ERR_READ);
+		return 0;
+	}
+	return n - 1;
+}
+
+static __always_inline __u32 copy_ustr(char *data, __u32 off, __u32 max, const void *src)
+{
+	long n;
+
+	n = bpf_probe_read_user_str(&data[off & RTG_DATA_MASK], max & (RTG_ARGV_MAX - 1), src);
+	if (n <= 0) {
+		count(&error_counts, RTG_ERR_READ);
+		return 0;
+	}
+	return n - 1;
+}
+
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
+{
+	return (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+}
+
+/*
+ * Writes the path of (vfsmnt, dentry) as the current task sees it from its root to scratch
+ * offset at, crossing mount points. Returns its length (at most RTG_PATH_MAX), with
+ * RTG_PATH_TRUNCATED set when the walk gave up before the root or the path grew too long;
+ * the leading components are then the ones missing.
+ */
+#define RTG_PATH_TRUNCATED (1 << 30)
+#define RTG_WALK_STEPS 40 /* components plus mount crossings */
+
+__noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct vfsmount *vfsmnt = (void *)vfsmnt_addr;
+	struct dentry *dentry = (void *)dentry_addr;
+	struct dentry *root_dentry, *mnt_root, *parent;
+	struct vfsmount *root_mnt;
+	struct mount *mnt, *mnt_parent;
+	struct rtg_scratch *s;
+	const unsigned char *name;
+	int trunc = RTG_PATH_TRUNCATED;
+	__u32 len = 0, i;
+	long n;
+
+	s = get_scratch();
+	if (!s || !vfsmnt || !dentry)
+		return 0;
+	mnt = real_mount(vfsmnt);
+	root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	for (i = 0; i < RTG_WALK_STEPS; i++)
+		s->names[i & (RTG_WALK_SLOTS - 1)] = NULL;
+
+	/*
+	 * Walk up to the task's root, one name per step, leaf first. Steps that cross a mount
+	 * leave their slot empty: indexing by step, not by depth, keeps the verifier's states
+	 * few.
+	 */
+	for (i = 0; i < RTG_WALK_STEPS; i++) {
+		if (dentry == root_dentry && vfsmnt == root_mnt) {
+			trunc = 0;
+			break;
+		}
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		if (dentry == mnt_root) {
+			/* Top of a mount: go on from its mount point in the parent mount. */
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt_parent == mnt) {
+				trunc = 0;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (parent == dentry || !parent) {
+			trunc = 0;
+			break;
+		}
+		s->names[i & (RTG_WALK_SLOTS - 1)] = BPF_CORE_READ(dentry, d_name.name);
+		dentry = parent;
+	}
+
+	/* Assemble root first: "/" name "/" name ... */
+	for (i = 0; i < RTG_WALK_STEPS; i++) {
+		name = s->names[(RTG_WALK_STEPS - 1 - i) & (RTG_WALK_SLOTS - 1)];
+		if (!name)
+			continue;
+		if (len > RTG_PATH_MAX - RTG_NAME_MAX) {
+			trunc = RTG_PATH_TRUNCATED;
+			break;
+		}
+		s->buf[(at + len) & RTG_BUF_MASK] = '/';
+		n = bpf_probe_read_kernel_str(&s->buf[(at + len + 1) & RTG_BUF_MASK], RTG_NAME_MAX,
+					      name);
+		if (n <= 0) {
+			count(&error_counts, RTG_ERR_READ);
+			n = 1;
+		}
+		/*
+		 * The slash plus the name without its NUL. The mask changes nothing (len <= 1024)
+		 * but widens the verifier's bounds of len to one range for every path through
+		 * the loop, so that it can prune; exact bounds would multiply its states.
+		 */
+		len = (len + n) & (2 * RTG_PATH_MAX - 1);
+	}
+
+	/* The root itself, or a file whose mount is not reachable from the root. */
+	if (len == 0) {
+		s->buf[at & RTG_BUF_MASK] = '/';
+		len = 1;
+	}
+	if (trunc)
+		count(&error_counts, RTG_ERR_PATH_TRUNC);
+	return len | trunc;
+}
+
+/* Appends a path at data offset off of the record at the start of the scratch buffer. */
+static __always_inline __u32 append_path(void *rec, char *data, __u32 off, void *vfsmnt,
+					 void *dentry, __u32 *trunc)
+{
+	int r = rtg_append_path((data - (char *)rec) + off, (__u64)vfsmnt, (__u64)dentry);
+
+	if (r & RTG_PATH_TRUNCATED)
+		*trunc = 1;
+	r &= RTG_PATH_TRUNCATED - 1;
+	return r > RTG_PATH_MAX ? RTG_PATH_MAX : r;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct file **fds;
+	struct file *file = NULL;
+	unsigned int max_fds;
+
+	if (fd < 0)
+		return NULL;
+	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	if ((unsigned int)fd >= max_fds)
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
+{
+	struct file *file = fd_file(task, fd);
+	struct socket *sock;
+	umode_t mode;
+
+	if (!file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* ---- exec ---------------------------------------------------------------------------- */
+
+static __always_inline int on_exec(struct linux_binprm *bprm)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rtg_dedupe_key key = {};
+	unsigned long arg_start, arg_end;
+	struct rtg_scratch *s;
+	struct rtg_exec *e;
+	struct workload wl;
+	struct inode *inode;
+	struct dentry *dentry;
+	struct file *file;
+	const char *name;
+	char prefix[8] = {};
+	__u32 off, n, trunc = 0;
+	__u64 argv_hash = 0;
+
+	/* Only watched workloads. */
+	if (!current_workload(&wl))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	e = (void *)s->buf;
+	e->flags = 0;
+
+	/* Identity of the file that was loaded (the interpreter for #! scripts). */
+	file = BPF_CORE_READ(bprm, file);
+	inode = BPF_CORE_READ(file, f_inode);
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->nlink = BPF_CORE_READ(inode, __i_nlink);
+	e->fs_magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+	/* What kind of file: deleted, memfd, tmpfs, overlayfs upper layer, dynamic loader. */
+	name = (const char *)BPF_CORE_READ(dentry, d_name.name);
+	bpf_probe_read_kernel(prefix, sizeof(prefix), name);
+	if (e->nlink == 0)
+		e->flags |= RTG_EXEC_DELETED;
+	if (e->fs_magic == TMPFS_MAGIC)
+		e->flags |= RTG_EXEC_TMPFS;
+	if ((e->fs_magic == TMPFS_MAGIC || e->fs_magic == HUGETLBFS_MAGIC) && prefix[0] == 'm' &&
+	    prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
+	    prefix[5] == ':')
+		e->flags |= RTG_EXEC_MEMFD;
+	if (e->fs_magic == OVERLAYFS_SUPER_MAGIC) {
+		e->flags |= RTG_EXEC_OVERLAY;
+		if (bpf_core_type_exists(struct ovl_inode)) {
+			struct ovl_inode *oi = (void *)inode - bpf_core_field_offset(struct ovl_inode,
+										     vfs_inode);
+
+			if (BPF_CORE_READ(oi, __upperdentry))
+				e->flags |= RTG_EXEC_UPPER;
+		}
+	}
+	if (prefix[0] == 'l' && prefix[1] == 'd' &&
+	    (prefix[2] == '-' || (prefix[2] == '.' && prefix[3] == 's' && prefix[4] == 'o')))
+		e->flags |= RTG_EXEC_LOADER;
+
+	/* Filename and interpreter as execve and binfmt_script left them. */
+	off = 0;
+	e->filename_len = copy_kstr(e->data, off, RTG_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
+	off += e->filename_len;
+	e->interp_len = copy_kstr(e->data, off, RTG_FILENAME_MAX, BPF_CORE_READ(bprm, interp));
+	off += e->interp_len;
+
+	/* Arguments from the new image's stack. */
+	arg_start = BPF_CORE_READ(task, mm, arg_start);
+	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	n = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (n > RTG_ARGV_MAX - 1) {
+		n = RTG_ARGV_MAX - 1;
+		e->flags |= RTG_EXEC_ARGV_TRUNC;
+	}
+	n &= RTG_ARGV_MAX - 1;
+	if (bpf_probe_read_user(&e->data[off & RTG_DATA_MASK], n, (void *)arg_start)) {
+		count(&error_counts, RTG_ERR_READ);
+		n = 0;
+	}
+	e->argv_len = n;
+	e->argc = BPF_CORE_READ(bprm, argc);
+
+	/*
+	 * Dedupe on the file and the name it was run by; a loader run directly also on its
+	 * arguments, which name the program it loads.
+	 */
+	if (e->flags & RTG_EXEC_LOADER)
+		argv_hash = rtg_hash(sizeof(*e) + off, e->argv_len);
+	off += e->argv_len;
+	key.workload = wl.key;
+	key.a = e->ino;
+	key.b = rtg_hash(sizeof(*e), e->filename_len + e->interp_len) ^ argv_hash;
+	key.kind = RTG_EV_EXEC;
+	key.c = e->dev;
+	if (seen_before(&key))
+		return 0;
+
+	/* Executable path and working directory, resolved from the dentries. */
+	e->path_len = append_path(e, e->data, off, BPF_CORE_READ(file, f_path.mnt), dentry, &trunc);
+	off += e->path_len;
+	if (trunc)
+		e->flags |= RTG_EXEC_PATH_TRUNC;
+	trunc = 0;
+	e->cwd_len = append_path(e, e->data, off, BPF_CORE_READ(task, fs, pwd.mnt),
+				 BPF_CORE_READ(task, fs, pwd.dentry), &trunc);
+	off += e->cwd_len;
+
+	fill_hdr(&e->hdr, RTG_EV_EXEC, sizeof(*e) + off, &wl);
+	return send(e, sizeof(*e) + off, RTG_EV_EXEC, &key);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(bprm);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(bprm);
+}
+
+/* ---- fork and exit ------------------------------------------------------------------- */
+
+static __always_inline int on_fork(struct task_struct *child)
+{
+	struct rtg_tree tree = {};
+	struct workload wl;
+	struct rtg_fork *f;
+	__u32 child_pid, child_tgid;
+
+	/* Threads belong to their group, which is watched already. */
+	child_pid = BPF_CORE_READ(child, pid);
+	child_tgid = BPF_CORE_READ(child, tgid);
+	if (child_pid != child_tgid)
+		return 0;
+	if (!current_workload(&wl))
+		return 0;
+
+	/* A child of a watched tree joins the tree; cgroup membership is inherited anyway. */
+	if (wl.tree) {
+		tree.root = wl.tree;
+		if (bpf_map_update_elem(&watched_tgids, &child_tgid, &tree, BPF_ANY)) {
+			count(&error_counts, RTG_ERR_TRACK_FULL);
+			count(&lost_counts, RTG_EV_FORK);
+			return 0;
+		}
+	}
+
+	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
+	if (!f) {
+		count(&lost_counts, RTG_EV_FORK);
+		return 0;
+	}
+	fill_hdr(&f->hdr, RTG_EV_FORK, sizeof(*f), &wl);
+	f->hdr.ppid = f->hdr.tgid;
+	f->hdr.tgid = child_tgid;
+	f->hdr.tid = child_pid;
+	f->child_tid = child_pid;
+	f->pad = 0;
+	bpf_ringbuf_submit(f, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+static __always_inline int on_task_exit(struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct workload wl;
+	struct rtg_exit *x;
+
+	/* The group leader's exit ends the process. */
+	if ((__u32)id != tgid)
+		return 0;
+	if (!current_workload(&wl))
+		return 0;
+	if (wl.tree)
+		bpf_map_delete_elem(&watched_tgids, &tgid);
+
+	x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
+	if (!x) {
+		count(&lost_counts, RTG_EV_EXIT);
+		return 0;
+	}
+	fill_hdr(&x->hdr, RTG_EV_EXIT, sizeof(*x), &wl);
+	x->exit_code = BPF_CORE_READ(p, exit_code);
+	x->pad = 0;
+	bpf_ringbuf_submit(x, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *p)
+{
+	return on_task_exit(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *p)
+{
+	return on_task_exit(p);
+}
+
+/* ---- syscalls ------------------------------------------------------------------------ */
+
+/* Sends a syscall record the first time a workload uses the syscall. */
+static __always_inline void first_use(const struct workload *wl, __u32 nr)
+{
+	struct rtg_bitmap zero = {}, *bm;
+	struct rtg_syscall *r;
+	__u64 bit, old;
+
+	bm = bpf_map_lookup_elem(&syscall_seen, &wl->key);
+	if (!bm) {
+		bpf_map_update_elem(&syscall_seen, &wl->key, &zero, BPF_NOEXIST);
+		bm = bpf_map_lookup_elem(&syscall_seen, &wl->key);
+		if (!bm) {
+			count(&error_counts, RTG_ERR_BITMAP_FULL);
+			return;
+		}
+	}
+
+	/* The fetch-or makes one CPU the winner when threads race on a first use. */
+	bit = 1ULL << (nr & 63);
+	old = __sync_fetch_and_or(&bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)], bit);
+	if (old & bit)
+		return;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		/* Clear the bit so that the next use is reported; the loss is counted. */
+		__sync_fetch_and_and(&bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)], ~bit);
+		count(&lost_counts, RTG_EV_SYSCALL);
+		return;
+	}
+	fill_hdr(&r->hdr, RTG_EV_SYSCALL, sizeof(*r), wl);
+	r->nr = nr;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 dirfd,
+				   const char *upath, __u32 open_flags)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rtg_dedupe_key key = {};
+	struct vfsmount *base_mnt = NULL;
+	struct dentry *base_dentry = NULL;
+	struct rtg_scratch *s;
+	struct rtg_open *o;
+	struct file *dir;
+	__u32 off, trunc = 0;
+	char first;
+
+	s = get_scratch();
+	if (!s)
+		return 0;
+	o = (void *)s->buf;
+	o->flags = 0;
+
+	/* The path as given goes behind the base directory, unknown yet: park it. */
+	o->path_len = copy_ustr(o->data, RTG_OPEN_PATH_SPOT, RTG_FILENAME_MAX, upath);
+	if (!o->path_len)
+		o->flags |= RTG_OPEN_PATH_FAULT;
+	first = o->data[RTG_OPEN_PATH_SPOT & RTG_DATA_MASK];
+
+	/* A relative path starts at the cwd or at dirfd's directory. */
+	if (o->path_len && first != '/') {
+		if (dirfd == AT_FDCWD) {
+			base_mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+			base_dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		} else {
+			dir = fd_file(task, dirfd);
+			if (dir) {
+				base_mnt = BPF_CORE_READ(dir, f_path.mnt);
+				base_dentry = BPF_CORE_READ(dir, f_path.dentry);
+				o->flags |= RTG_OPEN_BASE_FD;
+			}
+		}
+	}
+
+	/* Dedupe on (path, flags, base directory). */
+	key.workload = wl->key;
+	key.a = rtg_hash(sizeof(*o) + RTG_OPEN_PATH_SPOT, o->path_len);
+	key.b = (__u64)base_dentry;
+	key.c = open_flags;
+	key.kind = RTG_EV_OPEN;
+	if (o->path_len && seen_before(&key))
+		return 0;
+
+	/* Base directory first, then move the path behind it. */
+	off = 0;
+	o->base_len = 0;
+	if (base_dentry) {
+		o->base_len = append_path(o, o->data, 0, base_mnt, base_dentry, &trunc);
+		if (trunc)
+			o->flags |= RTG_OPEN_BASE_TRUNC;
+	}
+	off = o->base_len;
+	if (o->path_len) {
+		/* Paths are short; copying beats a second user read that might fault. */
+		if (bpf_probe_read_kernel(&o->data[off & RTG_DATA_MASK],
+					  o->path_len & (RTG_FILENAME_MAX - 1),
+					  &o->data[RTG_OPEN_PATH_SPOT & RTG_DATA_MASK]))
+			count(&error_counts, RTG_ERR_READ);
+	}
+	off += o->path_len;
+
+	o->open_flags = open_flags;
+	o->nr = nr;
+	o->dirfd = dirfd;
+	o->pad = 0;
+	fill_hdr(&o->hdr, RTG_EV_OPEN, sizeof(*o) + off, wl);
+	return send(o, sizeof(*o) + off, RTG_EV_OPEN, o->path_len ? &key : NULL);
+}
+
+/* Fills family, address and port of a socket: the local side, or the peer when peer != 0. */
+static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r, int peer)
+{
+	struct unix_sock *us;
+	struct unix_address *ua;
+	int len;
+
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->protocol = BPF_CORE_READ(sk, sk_protocol);
+	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (r->family == AF_INET) {
+		if (peer)
+			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_daddr);
+		else
+			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_rcv_saddr);
+	} else if (r->family == AF_INET6) {
+		if (peer)
+			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_daddr);
+		else
+			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_rcv_saddr);
+	} else if (r->family == AF_UNIX) {
+		/* The socket's own address: for accepted sockets the listener's path. */
+		us = (struct unix_sock *)sk;
+		ua = BPF_CORE_READ(us, addr);
+		if (!ua)
+			return;
+		len = BPF_CORE_READ(ua, len) - 2; /* minus sun_family */
+		if (len <= 0)
+			return;
+		if (len > RTG_UNIX_PATH_MAX)
+			len = RTG_UNIX_PATH_MAX;
+		if (!bpf_probe_read_kernel(r->data, len & 127, &ua->name[0].sun_path))
+			r->path_len = len;
+	}
+}
+
+static __always_inline int send_net(const struct workload *wl, struct rtg_net *r)
+{
+	struct rtg_dedupe_key key = {};
+
+	key.workload = wl->key;
+	key.a = *(__u64 *)&r->addr[0] ^ (*(__u64 *)&r->addr[8] * 31);
+	key.b = r->path_len ? rtg_hash(sizeof(*r), r->path_len & 127) : 0;
+	key.c = (r->op << 24) ^ (r->family << 16) ^ r->port;
+	key.kind = RTG_EV_NET;
+	if (seen_before(&key))
+		return 0;
+	fill_hdr(&r->hdr, RTG_EV_NET, sizeof(*r) + r->path_len, wl);
+	return send(r, sizeof(*r) + (r->path_len & 127), RTG_EV_NET, &key);
+}
+
+/* connect and bind: the address comes from the caller's sockaddr. */
+static __always_inline int on_sockaddr(const struct workload *wl, __u32 op, int fd,
+				       const void *uaddr, int addrlen)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rtg_scratch *s;
+	struct rtg_net *r;
+	struct sock *sk;
+	__u16 family = 0, port = 0;
+	int len;
+
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return 0;
+	if (family != AF_INET && family != AF_INET6 && family != AF_UNIX)
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	r = (void *)s->buf;
+	__builtin_memset(&r->op, 0, sizeof(*r) - sizeof(r->hdr));
+	r->op = op;
+	r->fd = fd;
+	r->family = family;
+
+	/* sockaddr_in: port at 2, address at 4; sockaddr_in6: port at 2, address at 8. */
+	if (family == AF_INET) {
+		bpf_probe_read_user(&port, sizeof(port), uaddr + 2);
+		bpf_probe_read_user(r->addr, 4, uaddr + 4);
+	} else if (family == AF_INET6) {
+		bpf_probe_read_user(&port, sizeof(port), uaddr + 2);
+		bpf_probe_read_user(r->addr, 16, uaddr + 8);
+	} else {
+		len = addrlen - 2;
+		if (len > RTG_UNIX_PATH_MAX)
+			len = RTG_UNIX_PATH_MAX;
+		if (len > 0 && !bpf_probe_read_user(r->data, len & 127, uaddr + 2))
+			r->path_len = len;
+	}
+	r->port = bpf_ntohs(port);
+
+	sk = fd_sock(task, fd);
+	if (sk)
+		r->protocol = BPF_CORE_READ(sk, sk_protocol);
+	return send_net(wl, r);
+}
+
+/* listen and accept: the address comes from the socket. */
+static __always_inline int on_sock(const struct workload *wl, __u32 op, int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct rtg_scratch *s;
+	struct rtg_net *r;
+	struct sock *sk;
+
+	sk = fd_sock(task, fd);
+	if (!sk)
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	r = (void *)s->buf;
+	__builtin_memset(&r->op, 0, sizeof(*r) - sizeof(r->hdr));
+	r->op = op;
+	r->fd = fd;
+
+	/* accept: the peer's address with the local (service) port. */
+	sock_addr(sk, r, op == RTG_NET_ACCEPT);
+	return send_net(wl, r);
+}
+
+static __always_inline int on_io_uring(const struct workload *wl, __u32 op, __u32 count_arg)
+{
+	struct rtg_dedupe_key key = {};
+	struct rtg_io_uring *u;
+
+	key.workload = wl->key;
+	key.a = op;
+	key.kind = RTG_EV_IO_URING;
+	if (seen_before(&key))
+		return 0;
+	u = bpf_ringbuf_reserve(&events, sizeof(*u), 0);
+	if (!u) {
+		count(&lost_counts, RTG_EV_IO_URING);
+		forget(&key);
+		return 0;
+	}
+	fill_hdr(&u->hdr, RTG_EV_IO_URING, sizeof(*u), wl);
+	u->op = op;
+	u->count = count_arg;
+	bpf_ringbuf_submit(u, 0);
+	return 0;
+}
+
+static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct workload wl;
+	__u64 how_flags = 0;
+	void *how;
+
+	/* Only watched workloads, only native 64-bit syscalls. */
+	if (id < 0 || id >= RTG_SYSCALL_BITS)
+		return 0;
+	if (!current_workload(&wl))
+		return 0;
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		return 0;
+
+	first_use(&wl, id);
+
+	switch (id) {
+	case NR_OPEN:
+		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
+			       BPF_CORE_READ(regs, si));
+	case NR_CREAT:
+		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
+			       O_CREAT | O_WRONLY | O_TRUNC);
+	case NR_OPENAT:
+		return on_open(&wl, id, BPF_CORE_READ(regs, di),
+			       (const char *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+	case NR_OPENAT2:
+		/* struct open_how starts with the __u64 flags. */
+		how = (void *)BPF_CORE_READ(regs, dx);
+		bpf_probe_read_user(&how_flags, sizeof(how_flags), how);
+		return on_open(&wl, id, BPF_CORE_READ(regs, di),
+			       (const char *)BPF_CORE_READ(regs, si), (__u32)how_flags);
+	case NR_CONNECT:
+		return on_sockaddr(&wl, RTG_NET_CONNECT, BPF_CORE_READ(regs, di),
+				   (const void *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+	case NR_BIND:
+		return on_sockaddr(&wl, RTG_NET_BIND, BPF_CORE_READ(regs, di),
+				   (const void *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+	case NR_LISTEN:
+		return on_sock(&wl, RTG_NET_LISTEN, BPF_CORE_READ(regs, di));
+	case NR_IO_URING_SETUP:
+		return on_io_uring(&wl, RTG_URING_SETUP, BPF_CORE_READ(regs, di));
+	case NR_IO_URING_ENTER:
+		return on_io_uring(&wl, RTG_URING_ENTER, BPF_CORE_READ(regs, si));
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	return on_sys_enter(regs, id);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
+{
+	return on_sys_enter(regs, id);
+}
+
+/* accept returns the new socket: its peer is known only on the way out. */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
+{
+	struct workload wl;
+	long id;
+
+	id = BPF_CORE_READ(regs, orig_ax);
+	if (id != NR_ACCEPT && id != NR_ACCEPT4)
+		return 0;
+	if (ret < 0)
+		return 0;
+	if (!current_workload(&wl))
+		return 0;
+	return on_sock(&wl, RTG_NET_ACCEPT, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, ret);
+}
