@@ -77,6 +77,15 @@ struct rtg_bitmap {
 	__u64 bits[RTG_SYSCALL_BITS / 64];
 };
 
+/* An open whose path was not readable at entry, retried at exit. */
+struct open_retry {
+	__u64 upath;
+	__u32 open_flags;
+	__s32 dirfd;
+	__s32 nr;
+	__u32 pad;
+};
+
 struct workload {
 	__u64 key; /* RTG_WL_TREE_BIT | root tgid, or the cgroup id */
 	__u64 cgroup;
@@ -115,6 +124,13 @@ struct {
 	__type(key, struct rtg_dedupe_key);
 	__type(value, __u8);
 } dedupe_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct open_retry);
+} open_retries SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -185,6 +201,7 @@ static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
+	struct file *exe;
 
 	h->type = type;
 	h->size = size;
@@ -195,6 +212,15 @@ static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->tree = wl->tree;
 	h->cgroup_id = wl->cgroup;
+
+	/*
+	 * The executable by identity: user space learns paths from exec records, and an exec
+	 * dropped as a repeat still changes what later records of this process ran.
+	 */
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	h->exe_ino = exe ? BPF_CORE_READ(exe, f_inode, i_ino) : 0;
+	h->exe_dev = exe ? BPF_CORE_READ(exe, f_inode, i_sb, s_dev) : 0;
+	h->pad = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
@@ -264,18 +290,6 @@ static __always_inline __u32 copy_kstr(char *data, __u32 off, __u32 max, const v
 	long n;
 
 	n = bpf_probe_read_kernel_str(&data[off & RTG_DATA_MASK], max & (RTG_ARGV_MAX - 1), src);
-	if (n <= 0) {
-		count(&error_counts, RTG_ERR_READ);
-		return 0;
-	}
-	return n - 1;
-}
-
-static __always_inline __u32 copy_ustr(char *data, __u32 off, __u32 max, const void *src)
-{
-	long n;
-
-	n = bpf_probe_read_user_str(&data[off & RTG_DATA_MASK], max & (RTG_ARGV_MAX - 1), src);
 	if (n <= 0) {
 		count(&error_counts, RTG_ERR_READ);
 		return 0;
@@ -686,7 +700,7 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 }
 
 static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 dirfd,
-				   const char *upath, __u32 open_flags)
+				   const char *upath, __u32 open_flags, int retry)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rtg_dedupe_key key = {};
@@ -697,6 +711,7 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	struct file *dir;
 	__u32 off, trunc = 0;
 	char first;
+	long n;
 
 	s = get_scratch();
 	if (!s)
@@ -704,14 +719,32 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	o = (void *)s->buf;
 	o->flags = 0;
 
-	/* The path as given goes behind the base directory, unknown yet: park it. */
-	o->path_len = copy_ustr(o->data, RTG_OPEN_PATH_SPOT, RTG_FILENAME_MAX, upath);
-	if (!o->path_len)
-		o->flags |= RTG_OPEN_PATH_FAULT;
-	first = o->data[RTG_OPEN_PATH_SPOT & RTG_DATA_MASK];
+	/*
+	 * The path as given goes behind the base directory, unknown yet: park it. A page that is
+	 * not resident cannot be read here (no faults): retry at syscall exit, after the kernel
+	 * has read the path itself. A path unreadable even then is a lost event.
+	 */
+	n = bpf_probe_read_user_str(&o->data[RTG_OPEN_PATH_SPOT], RTG_FILENAME_MAX, upath);
+	if (n < 0 && !retry) {
+		struct open_retry later = {
+			.upath = (__u64)upath, .open_flags = open_flags, .dirfd = dirfd, .nr = nr};
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		if (!bpf_map_update_elem(&open_retries, &tid, &later, BPF_ANY))
+			return 0;
+	}
+	if (n < 0) {
+		count(&error_counts, RTG_ERR_READ);
+		count(&lost_counts, RTG_EV_OPEN);
+		return 0;
+	}
+	if (n <= 1)
+		return 0;
+	o->path_len = n - 1;
+	first = o->data[RTG_OPEN_PATH_SPOT];
 
 	/* A relative path starts at the cwd or at dirfd's directory. */
-	if (o->path_len && first != '/') {
+	if (first != '/') {
 		if (dirfd == AT_FDCWD) {
 			base_mnt = BPF_CORE_READ(task, fs, pwd.mnt);
 			base_dentry = BPF_CORE_READ(task, fs, pwd.dentry);
@@ -731,7 +764,7 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	key.b = (__u64)base_dentry;
 	key.c = open_flags;
 	key.kind = RTG_EV_OPEN;
-	if (o->path_len && seen_before(&key))
+	if (seen_before(&key))
 		return 0;
 
 	/* Base directory first, then move the path behind it. */
@@ -743,13 +776,10 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 			o->flags |= RTG_OPEN_BASE_TRUNC;
 	}
 	off = o->base_len;
-	if (o->path_len) {
-		/* Paths are short; copying beats a second user read that might fault. */
-		if (bpf_probe_read_kernel(&o->data[off & RTG_DATA_MASK],
-					  o->path_len & (RTG_FILENAME_MAX - 1),
-					  &o->data[RTG_OPEN_PATH_SPOT & RTG_DATA_MASK]))
-			count(&error_counts, RTG_ERR_READ);
-	}
+	/* Paths are short; copying beats a second user read that might fail. */
+	if (bpf_probe_read_kernel(&o->data[off & RTG_DATA_MASK],
+				  o->path_len & (RTG_FILENAME_MAX - 1), &o->data[RTG_OPEN_PATH_SPOT]))
+		count(&error_counts, RTG_ERR_READ);
 	off += o->path_len;
 
 	o->open_flags = open_flags;
@@ -757,11 +787,11 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	o->dirfd = dirfd;
 	o->pad = 0;
 	fill_hdr(&o->hdr, RTG_EV_OPEN, sizeof(*o) + off, wl);
-	return send(o, sizeof(*o) + off, RTG_EV_OPEN, o->path_len ? &key : NULL);
+	return send(o, sizeof(*o) + off, RTG_EV_OPEN, &key);
 }
 
-/* Fills family, address and port of a socket: the local side, or the peer when peer != 0. */
-static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r, int peer)
+/* Fills family, protocol, local address and local port of a socket. */
+static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r)
 {
 	struct unix_sock *us;
 	struct unix_address *ua;
@@ -771,15 +801,9 @@ static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r, int pe
 	r->protocol = BPF_CORE_READ(sk, sk_protocol);
 	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	if (r->family == AF_INET) {
-		if (peer)
-			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_daddr);
-		else
-			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_rcv_saddr);
 	} else if (r->family == AF_INET6) {
-		if (peer)
-			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_daddr);
-		else
-			BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_rcv_saddr);
 	} else if (r->family == AF_UNIX) {
 		/* The socket's own address: for accepted sockets the listener's path. */
 		us = (struct unix_sock *)sk;
@@ -876,8 +900,11 @@ static __always_inline int on_sock(const struct workload *wl, __u32 op, int fd)
 	r->op = op;
 	r->fd = fd;
 
-	/* accept: the peer's address with the local (service) port. */
-	sock_addr(sk, r, op == RTG_NET_ACCEPT);
+	/*
+	 * listen and accept report the local side: the service a workload offers is what a
+	 * baseline keeps; peers' addresses and ports would make every accept new.
+	 */
+	sock_addr(sk, r);
 	return send_net(wl, r);
 }
 
@@ -924,19 +951,19 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 	switch (id) {
 	case NR_OPEN:
 		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
-			       BPF_CORE_READ(regs, si));
+			       BPF_CORE_READ(regs, si), 0);
 	case NR_CREAT:
 		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
-			       O_CREAT | O_WRONLY | O_TRUNC);
+			       O_CREAT | O_WRONLY | O_TRUNC, 0);
 	case NR_OPENAT:
 		return on_open(&wl, id, BPF_CORE_READ(regs, di),
-			       (const char *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+			       (const char *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx), 0);
 	case NR_OPENAT2:
 		/* struct open_how starts with the __u64 flags. */
 		how = (void *)BPF_CORE_READ(regs, dx);
 		bpf_probe_read_user(&how_flags, sizeof(how_flags), how);
 		return on_open(&wl, id, BPF_CORE_READ(regs, di),
-			       (const char *)BPF_CORE_READ(regs, si), (__u32)how_flags);
+			       (const char *)BPF_CORE_READ(regs, si), (__u32)how_flags, 0);
 	case NR_CONNECT:
 		return on_sockaddr(&wl, RTG_NET_CONNECT, BPF_CORE_READ(regs, di),
 				   (const void *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
@@ -965,20 +992,40 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 	return on_sys_enter(regs, id);
 }
 
-/* accept returns the new socket: its peer is known only on the way out. */
+/*
+ * accept returns the new socket: it exists only on the way out. An open whose path could not
+ * be read at entry is retried here.
+ */
 static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 {
+	struct open_retry *pending, later;
 	struct workload wl;
+	__u32 tid;
 	long id;
 
 	id = BPF_CORE_READ(regs, orig_ax);
-	if (id != NR_ACCEPT && id != NR_ACCEPT4)
-		return 0;
-	if (ret < 0)
-		return 0;
-	if (!current_workload(&wl))
-		return 0;
-	return on_sock(&wl, RTG_NET_ACCEPT, ret);
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+		if (ret < 0 || !current_workload(&wl))
+			return 0;
+		return on_sock(&wl, RTG_NET_ACCEPT, ret);
+	case NR_OPEN:
+	case NR_CREAT:
+	case NR_OPENAT:
+	case NR_OPENAT2:
+		tid = (__u32)bpf_get_current_pid_tgid();
+		pending = bpf_map_lookup_elem(&open_retries, &tid);
+		if (!pending)
+			return 0;
+		later = *pending;
+		bpf_map_delete_elem(&open_retries, &tid);
+		if (!current_workload(&wl))
+			return 0;
+		return on_open(&wl, later.nr, later.dirfd, (const char *)later.upath,
+			       later.open_flags, 1);
+	}
+	return 0;
 }
 
 SEC("tp_btf/sys_exit")

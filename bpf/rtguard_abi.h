@@ -50,8 +50,7 @@
 
 /* Flags of struct rtg_open. */
 #define RTG_OPEN_BASE_TRUNC (1U << 0) /* base directory path truncated */
-#define RTG_OPEN_PATH_FAULT (1U << 1) /* the path could not be read from user memory */
-#define RTG_OPEN_BASE_FD (1U << 2) /* base is the directory of dirfd, not the cwd */
+#define RTG_OPEN_BASE_FD (1U << 1) /* base is the directory of dirfd, not the cwd */
 
 /* Values of struct rtg_net.op (= rtguard::NetOp). */
 #define RTG_NET_CONNECT 1
@@ -81,6 +80,9 @@ struct rtg_hdr {
 	__u32 uid;
 	__u32 tree; /* root tgid of the watched process tree, 0 when watched by cgroup */
 	__u64 cgroup_id; /* cgroup v2 id */
+	__u64 exe_ino; /* the process's executable (mm->exe_file), 0 when it has none */
+	__u32 exe_dev; /* kernel dev_t of exe_ino's superblock */
+	__u32 pad;
 	char comm[16];
 };
 
@@ -129,7 +131,7 @@ struct rtg_net {
 	__u32 op; /* RTG_NET_* */
 	__u32 family; /* AF_INET, AF_INET6, AF_UNIX */
 	__u32 protocol; /* IPPROTO_TCP, IPPROTO_UDP, 0 when unknown */
-	__u32 port; /* host byte order; accept: the local port */
+	__u32 port; /* host byte order; listen and accept: the local side */
 	__u8 addr[16]; /* network byte order; AF_INET uses the first 4 bytes */
 	__s32 fd;
 	__u32 path_len; /* AF_UNIX: data[0, path_len) is sun_path; abstract names start with NUL */
@@ -169,22 +171,23 @@ struct rtg_dedupe_key {
 #define RTG_STATIC_ASSERT _Static_assert
 #endif
 
-RTG_STATIC_ASSERT(sizeof(struct rtg_hdr) == 56, "rtg_hdr layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_hdr) == 72, "rtg_hdr layout");
 RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_hdr, time_ns) == 8, "rtg_hdr.time_ns");
 RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_hdr, cgroup_id) == 32, "rtg_hdr.cgroup_id");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_hdr, comm) == 40, "rtg_hdr.comm");
-RTG_STATIC_ASSERT(sizeof(struct rtg_exec) == 96, "rtg_exec layout");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_exec, path_len) == 84, "rtg_exec.path_len");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_exec, data) == 96, "rtg_exec.data");
-RTG_STATIC_ASSERT(sizeof(struct rtg_exit) == 64, "rtg_exit layout");
-RTG_STATIC_ASSERT(sizeof(struct rtg_fork) == 64, "rtg_fork layout");
-RTG_STATIC_ASSERT(sizeof(struct rtg_open) == 80, "rtg_open layout");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_open, data) == 80, "rtg_open.data");
-RTG_STATIC_ASSERT(sizeof(struct rtg_net) == 96, "rtg_net layout");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_net, addr) == 72, "rtg_net.addr");
-RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_net, data) == 96, "rtg_net.data");
-RTG_STATIC_ASSERT(sizeof(struct rtg_syscall) == 64, "rtg_syscall layout");
-RTG_STATIC_ASSERT(sizeof(struct rtg_io_uring) == 64, "rtg_io_uring layout");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_hdr, exe_ino) == 40, "rtg_hdr.exe_ino");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_hdr, comm) == 56, "rtg_hdr.comm");
+RTG_STATIC_ASSERT(sizeof(struct rtg_exec) == 112, "rtg_exec layout");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_exec, path_len) == 100, "rtg_exec.path_len");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_exec, data) == 112, "rtg_exec.data");
+RTG_STATIC_ASSERT(sizeof(struct rtg_exit) == 80, "rtg_exit layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_fork) == 80, "rtg_fork layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_open) == 96, "rtg_open layout");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_open, data) == 96, "rtg_open.data");
+RTG_STATIC_ASSERT(sizeof(struct rtg_net) == 112, "rtg_net layout");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_net, addr) == 88, "rtg_net.addr");
+RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_net, data) == 112, "rtg_net.data");
+RTG_STATIC_ASSERT(sizeof(struct rtg_syscall) == 80, "rtg_syscall layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_io_uring) == 80, "rtg_io_uring layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_dedupe_key) == 32, "rtg_dedupe_key layout");
 
 #endif /* RTGUARD_ABI_H */

@@ -13,6 +13,8 @@
 
 namespace rtguard::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
+extern const Command profile_command, monitor_command, record_command;
+extern const Command vercmp_command;
 }  // namespace rtguard::cli
 
 namespace {
@@ -21,6 +23,10 @@ using rtguard::cli::Command;
 
 const Command commands[] = {
     {"help", "show this help", nullptr},
+    rtguard::cli::profile_command,
+    rtguard::cli::monitor_command,
+    rtguard::cli::record_command,
+    rtguard::cli::vercmp_command,
 };
 
 void print_help() {

@@ -109,6 +109,7 @@ struct ComponentIssue {
 
 struct MatchResult {
     std::string sbom_file;
+    std::string sbom_name;  ///< the SBOM's subject (Sbom::name())
     std::vector<Finding> findings;  ///< by severity, score (highest first), then component, id
     /// Components that cannot be looked up: no purl, no version, purl type without an OSV
     /// ecosystem.
@@ -146,7 +147,7 @@ public:
     const std::vector<FeedProblem>& problems() const noexcept;
     /// Records usable for matching (withdrawn ones included: they count for retractions).
     std::size_t advisory_count() const noexcept;
-    /// True when a loaded record with this id (or alias) is withdrawn.
+    /// True when the loaded record with this id is withdrawn.
     bool withdrawn(std::string_view id) const;
 
     /// Matches every component of `sbom`. Does not throw for bad components: they land in
@@ -215,6 +216,9 @@ struct WatchReport {
     /// findings, 0 otherwise. Retractions alone give 0.
     int exit_status() const noexcept;
 };
+
+/// A watch run as JSON (format "rtguard-watch-report", schema 1; see docs/watch.md).
+std::string watch_report_to_json(const WatchReport& report);
 
 /// Continuous matching of deployed images. The state file remembers every pair reported so
 /// far, so that each run reports only what is new and what was retracted. The state is

@@ -22,10 +22,16 @@ enum class VersionScheme {
     packagist,  ///< Composer (PHP version_compare normalisation)
 };
 
+/// The scheme's lower-case name ("debian", "pep440", ...).
 std::string_view to_string(VersionScheme scheme) noexcept;
 
+/// The scheme named by to_string() (any case); nothing for other names.
+std::optional<VersionScheme> version_scheme_from_string(std::string_view name) noexcept;
+
 /// The scheme an OSV ecosystem name orders its versions by: "Debian:12" -> debian,
-/// "PyPI" -> pep440, "crates.io" -> semver, "Go" -> go. Nothing for unknown ecosystems.
+/// "PyPI" -> pep440, "crates.io" -> semver, "Go" -> go, "SUSE:..." -> rpm. The part after
+/// the first ':' (the release) is ignored and names match in any case. Nothing for unknown
+/// ecosystems.
 std::optional<VersionScheme> scheme_for_ecosystem(std::string_view ecosystem) noexcept;
 
 /// Same for a purl type ("deb", "apk", "rpm", "npm", "cargo", "golang", "pypi", "maven",
@@ -36,8 +42,9 @@ std::optional<VersionScheme> scheme_for_purl_type(std::string_view purl_type) no
 bool valid_version(VersionScheme scheme, std::string_view v, std::string* why = nullptr);
 
 /// -1, 0 or 1 as `a` sorts before, equal to, or after `b` under `scheme`. Throws
-/// rtguard::Error (errc::bad_version, naming the version) when either does not parse; an
-/// unparsable version is reported, never guessed at.
+/// rtguard::Error (errc::bad_version, naming the version and the reason) when either does
+/// not parse; an unparsable version is reported, never guessed at. Thread-safe; does not
+/// allocate except for unusually long Maven, RubyGems and date-based Composer versions.
 int compare_versions(VersionScheme scheme, std::string_view a, std::string_view b);
 
 }  // namespace rtguard

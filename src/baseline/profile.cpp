@@ -343,8 +343,12 @@ void Profile::Impl::group_erase(const std::string& path, Access access) {
         std::string_view suffix = std::string_view(path).substr(s.end);
         auto it = groups.find(group_key(prefix, suffix, access));
         if (it == groups.end()) continue;
-        it->second.members.erase(std::string_view(path).substr(s.start, s.end - s.start));
-        if (it->second.members.empty()) groups.erase(it);
+        auto& members = it->second.members;
+        if (auto m = members.find(std::string_view(path).substr(s.start, s.end - s.start));
+            m != members.end()) {
+            members.erase(m);
+        }
+        if (members.empty()) groups.erase(it);
     }
 }
 

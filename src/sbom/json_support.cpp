@@ -57,7 +57,8 @@ std::string syntax_error_place(std::string_view json) {
     // simdjson reports what is wrong but not where; a second, slower parser only runs on
     // documents already known to be broken, to tell the user the line and column.
     try {
-        (void)nlohmann::json::parse(json.begin(), json.end());
+        auto parsed = nlohmann::json::parse(json.begin(), json.end());
+        (void)parsed;
     } catch (const nlohmann::json::parse_error& e) {
         std::size_t byte = e.byte == 0 ? 0 : e.byte - 1;
         if (byte > json.size()) byte = json.size();

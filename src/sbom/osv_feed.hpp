@@ -19,12 +19,29 @@ namespace rtguard::detail {
 /// Seconds since the epoch of a record's date; no_time when absent or the zero date.
 inline constexpr std::int64_t no_time = std::numeric_limits<std::int64_t>::min();
 
+/// Owns the text of loaded records. Records keep string_views into it: a feed's tens of
+/// thousands of short strings then cost a copy each, not an allocation each. Text never
+/// moves once stored; an arena is moved around whole, never copied.
+class StringArena {
+public:
+    StringArena() = default;
+    StringArena(StringArena&&) noexcept = default;
+    StringArena& operator=(StringArena&&) noexcept = default;
+
+    std::string_view store(std::string_view s);
+
+private:
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    char* next_ = nullptr;
+    std::size_t left_ = 0;
+};
+
 enum class OsvEventKind : std::uint8_t { introduced, fixed, last_affected, limit };
 enum class OsvRangeKind : std::uint8_t { semver, ecosystem, git };
 
 struct OsvEvent {
     OsvEventKind kind;
-    std::string version;  ///< "0" for the introduced-at-the-beginning event, "*" for no limit
+    std::string_view version;  ///< "0" for introduced-at-the-beginning, "*" for no limit
 };
 
 struct OsvRange {
@@ -40,30 +57,30 @@ struct OsvRange {
 };
 
 struct OsvAffected {
-    std::string ecosystem;   ///< as written: "AlmaLinux:9"
-    std::string base;        ///< before the first ':': "AlmaLinux"
-    std::string release;     ///< after it: "9"; Ubuntu's ":LTS" suffix dropped; else empty
-    std::string name;        ///< as written
-    std::vector<std::string> versions;
+    std::string_view ecosystem;  ///< as written: "AlmaLinux:9"
+    std::string_view base;       ///< before the first ':': "AlmaLinux"
+    std::string_view release;    ///< after it: "9"; Ubuntu's ":LTS" suffix dropped; else empty
+    std::string_view name;       ///< as written
+    std::vector<std::string_view> versions;
     std::vector<OsvRange> ranges;
     /// Fixed versions of Go's ecosystem_specific.custom_ranges, in the project's own tag
     /// scheme; informational (Go tooling matches the SEMVER ranges only).
-    std::vector<std::string> custom_fixed;
+    std::vector<std::string_view> custom_fixed;
 
     // Best CVSS score of affected[].severity; score < 0 when there is none.
     double score = -1.0;
     Severity cvss_severity = Severity::unknown;
-    std::string vector;
-    std::string rating;  ///< ecosystem-specific rating from this entry
+    std::string_view vector;
+    std::string_view rating;  ///< ecosystem-specific rating from this entry
 };
 
 struct OsvRecord {
-    std::string id;
-    std::vector<std::string> aliases;
-    std::vector<std::string> related;
-    std::string summary;
-    std::string published;
-    std::string modified;
+    std::string_view id;
+    std::vector<std::string_view> aliases;
+    std::vector<std::string_view> related;
+    std::string_view summary;
+    std::string_view published;
+    std::string_view modified;
     std::int64_t published_s = no_time;
     std::int64_t modified_s = no_time;
     bool withdrawn = false;
@@ -71,14 +88,15 @@ struct OsvRecord {
 
     double score = -1.0;  ///< best CVSS base score of the record-level severity[]
     Severity cvss_severity = Severity::unknown;
-    std::string vector;
-    std::string rating;  ///< database_specific.severity, or a Red Hat style summary prefix
+    std::string_view vector;
+    std::string_view rating;  ///< database_specific.severity, or a Red Hat style summary prefix
 
-    std::string origin;  ///< "Go.zip:GO-2022-0191.json" or the file path
+    std::string_view origin;  ///< "Go.zip:GO-2022-0191.json" or the file path
 };
 
-/// Decodes OSV records with one reused simdjson parser. Malformed records produce a
-/// FeedProblem and no record.
+/// Decodes OSV records with one reused simdjson parser, storing their text in `arena`.
+/// Malformed records produce a FeedProblem and no record. Not thread-safe: use one parser
+/// per thread.
 class OsvParser {
 public:
     OsvParser();
@@ -89,7 +107,8 @@ public:
     /// record is malformed; parts of a good record that are ignored (a bad CVSS vector) are
     /// appended with record_skipped = false.
     bool parse(const char* json, std::size_t size, std::size_t capacity, const std::string& file,
-               const std::string& member, OsvRecord& out, std::vector<FeedProblem>& problems);
+               const std::string& member, StringArena& arena, OsvRecord& out,
+               std::vector<FeedProblem>& problems);
 
     static std::size_t padding();
 
@@ -98,12 +117,20 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// Calls `sink` with each record of a feed path (a directory searched recursively for
-/// *.json, an OSV all.zip, or one .json file), appending problems. Throws rtguard::Error
-/// when the path cannot be read at all (missing, unreadable, not a zip archive).
-void read_feed(const std::string& path, OsvParser& parser, FeedLoadStats& stats,
-               std::vector<FeedProblem>& problems,
-               const std::function<void(OsvRecord&&)>& sink);
+/// What reading a feed path produced: records in a fixed order (sorted file names, or the
+/// archive's member order), their text, and the problems met.
+struct FeedContent {
+    std::vector<OsvRecord> records;
+    std::vector<StringArena> arenas;
+    std::vector<FeedProblem> problems;
+    FeedLoadStats stats;
+};
+
+/// Reads every record of a feed path: a directory searched recursively for *.json, an OSV
+/// all.zip, or one .json file. Large feeds are decoded on up to `threads` threads; the
+/// result does not depend on the number. Throws rtguard::Error when the path cannot be
+/// read at all (missing, unreadable, not a zip archive).
+FeedContent read_feed(const std::string& path, unsigned threads);
 
 /// Seconds since the epoch of an RFC 3339 time or date; no_time when it does not parse.
 std::int64_t parse_time_seconds(std::string_view text) noexcept;

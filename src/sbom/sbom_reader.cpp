@@ -52,6 +52,15 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+// The parts of an Sbom while it is being read.
+struct SbomData {
+    SbomFormat format = SbomFormat::cyclonedx;
+    std::string spec_version;
+    std::string name;
+    OsRelease os;
+    std::vector<Component> components;
+};
+
 // What an SBOM says about a component's source package, before the purl is looked at.
 struct SourceHint {
     std::string name;
@@ -123,7 +132,7 @@ private:
 
 class SbomParser {
 public:
-    SbomParser(Sbom& sbom, const std::string& file) : sbom_(sbom), r_(file) {}
+    SbomParser(SbomData& sbom, const std::string& file) : sbom_(sbom), r_(file) {}
 
     void parse_cyclonedx(object root, const std::string& spec) {
         static const char* known[] = {"1.2", "1.3", "1.4", "1.5", "1.6"};
@@ -133,8 +142,8 @@ public:
             r_.fail(errc::schema_mismatch,
                     "CycloneDX specVersion \"" + spec + "\" is not supported (1.2 to 1.6 are)",
                     "$.specVersion");
-        sbom_.format_ = SbomFormat::cyclonedx;
-        sbom_.spec_version_ = spec;
+        sbom_.format = SbomFormat::cyclonedx;
+        sbom_.spec_version = spec;
 
         // metadata.component is the subject; it is a package to check only when it has a
         // purl (an npm application, a Go module), not when it is the image itself.
@@ -142,7 +151,7 @@ public:
             PathGuard g1(r_.path(), "metadata");
             if (auto subject = r_.opt_object(*meta, "component")) {
                 PathGuard g2(r_.path(), "component");
-                sbom_.name_ = r_.req_string(*subject, "name");
+                sbom_.name = r_.req_string(*subject, "name");
                 if (!r_.opt_string(*subject, "purl").empty()) cdx_component(*subject);
                 else cdx_children(*subject);
             }
@@ -158,9 +167,9 @@ public:
             r_.fail(errc::schema_mismatch,
                     "spdxVersion \"" + spec + "\" is not supported (SPDX-2.2 and SPDX-2.3 are)",
                     "$.spdxVersion");
-        sbom_.format_ = SbomFormat::spdx;
-        sbom_.spec_version_ = spec;
-        sbom_.name_ = r_.opt_string(root, "name");
+        sbom_.format = SbomFormat::spdx;
+        sbom_.spec_version = spec;
+        sbom_.name = r_.opt_string(root, "name");
 
         auto packages = r_.opt_array(root, "packages");
         if (!packages) return;
@@ -174,12 +183,12 @@ public:
 
     // Second pass, once the operating system is known: purls and the fields derived from them.
     void derive() {
-        for (std::size_t i = 0; i < sbom_.components_.size(); ++i) {
-            Component& c = sbom_.components_[i];
+        for (std::size_t i = 0; i < sbom_.components.size(); ++i) {
+            Component& c = sbom_.components[i];
             if (c.purl.empty()) continue;
             try {
                 Purl p = Purl::parse(c.purl);
-                derive_match_fields(c, p, hints_[i].name, hints_[i].version, sbom_.os_);
+                derive_match_fields(c, p, hints_[i].name, hints_[i].version, sbom_.os);
             } catch (const Error& e) {
                 c.purl_error = "malformed purl: " + e.message();
             }
@@ -209,7 +218,7 @@ private:
 
         // The operating system is not a package: it scopes the distribution packages.
         if (type == "operating-system") {
-            if (sbom_.os_.id.empty()) sbom_.os_ = {lower(name), version, r_.path().str()};
+            if (sbom_.os.id.empty()) sbom_.os = {lower(name), version, r_.path().str()};
             cdx_children(o);
             return;
         }
@@ -283,7 +292,7 @@ private:
         // a package whose primary purpose is OPERATING-SYSTEM.
         std::string purpose = r_.opt_string(o, "primaryPackagePurpose");
         if (purpose == "OPERATING-SYSTEM" || id.rfind("SPDXRef-OperatingSystem", 0) == 0) {
-            if (sbom_.os_.id.empty()) sbom_.os_ = {lower(name), version, r_.path().str()};
+            if (sbom_.os.id.empty()) sbom_.os = {lower(name), version, r_.path().str()};
             return;
         }
 
@@ -318,11 +327,11 @@ private:
     }
 
     void add(Component c, SourceHint hint) {
-        sbom_.components_.push_back(std::move(c));
+        sbom_.components.push_back(std::move(c));
         hints_.push_back(std::move(hint));
     }
 
-    Sbom& sbom_;
+    SbomData& sbom_;
     Reader r_;
     std::vector<SourceHint> hints_;
 };
@@ -342,7 +351,8 @@ Sbom SbomAccess::parse(std::string_view json, const std::string& file) {
                     syntax_error_place(json));
     }
 
-    SbomParser p(sbom, file);
+    SbomData data;
+    SbomParser p(data, file);
     Reader r(file);
     object top = r.as_object(root, "$");
 
@@ -363,6 +373,11 @@ Sbom SbomAccess::parse(std::string_view json, const std::string& file) {
                     file, "$");
     }
     p.derive();
+    sbom.format_ = data.format;
+    sbom.spec_version_ = std::move(data.spec_version);
+    sbom.name_ = std::move(data.name);
+    sbom.os_ = std::move(data.os);
+    sbom.components_ = std::move(data.components);
     return sbom;
 }
 

@@ -1,0 +1,1 @@
+from ._rtguard import *  # noqa
