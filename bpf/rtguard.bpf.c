@@ -27,12 +27,14 @@ char LICENSE[] SEC("license") = "GPL";
 /* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define NR_OPEN 2
 #define NR_CONNECT 42
+#define NR_EXECVE 59
 #define NR_ACCEPT 43
 #define NR_BIND 49
 #define NR_LISTEN 50
 #define NR_CREAT 85
 #define NR_OPENAT 257
 #define NR_ACCEPT4 288
+#define NR_EXECVEAT 322
 #define NR_IO_URING_SETUP 425
 #define NR_IO_URING_ENTER 426
 #define NR_OPENAT2 437
@@ -61,7 +63,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define RTG_SCRATCH_SIZE (RTG_DATA_SIZE + RTG_ARGV_MAX + 256)
 #define RTG_BUF_MASK RTG_DATA_MASK /* masks offsets from the start of the scratch buffer */
 #define RTG_WALK_SLOTS 64
-#define RTG_RECORD_MAX 8192 /* no record is larger: bounds bpf_ringbuf_output's size */
+#define RTG_RECORD_MAX 8192	/* no record is larger: bounds bpf_ringbuf_output's size */
 #define RTG_OPEN_PATH_SPOT 2048 /* where on_open parks the user path, behind any base path */
 
 /* Set by user space before load. */
@@ -90,6 +92,8 @@ struct workload {
 	__u64 key; /* RTG_WL_TREE_BIT | root tgid, or the cgroup id */
 	__u64 cgroup;
 	__u32 tree;
+	__u32 pending;		/* watched, but its first exec is still to come */
+	struct rtg_tree *entry; /* the watched_tgids value, for a tree */
 };
 
 struct {
@@ -186,6 +190,8 @@ static __always_inline int current_workload(struct workload *wl)
 	if (tree) {
 		wl->tree = tree->root;
 		wl->key = RTG_WL_TREE_BIT | tree->root;
+		wl->pending = tree->flags & RTG_TREE_PENDING_EXEC;
+		wl->entry = tree;
 		return 1;
 	}
 
@@ -193,6 +199,8 @@ static __always_inline int current_workload(struct workload *wl)
 		return 0;
 	wl->tree = 0;
 	wl->key = cgroup;
+	wl->pending = 0;
+	wl->entry = NULL;
 	return 1;
 }
 
@@ -309,7 +317,6 @@ static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt)
  * the leading components are then the ones missing.
  */
 #define RTG_PATH_TRUNCATED (1 << 30)
-#define RTG_WALK_STEPS 40 /* components plus mount crossings */
 
 __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 {
@@ -331,7 +338,7 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 	mnt = real_mount(vfsmnt);
 	root_dentry = BPF_CORE_READ(task, fs, root.dentry);
 	root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	for (i = 0; i < RTG_WALK_STEPS; i++)
+	for (i = 0; i < RTG_PATH_STEPS; i++)
 		s->names[i & (RTG_WALK_SLOTS - 1)] = NULL;
 
 	/*
@@ -339,7 +346,7 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 	 * leave their slot empty: indexing by step, not by depth, keeps the verifier's states
 	 * few.
 	 */
-	for (i = 0; i < RTG_WALK_STEPS; i++) {
+	for (i = 0; i < RTG_PATH_STEPS; i++) {
 		if (dentry == root_dentry && vfsmnt == root_mnt) {
 			trunc = 0;
 			break;
@@ -359,6 +366,11 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry || !parent) {
+			/*
+			 * Its own parent yet not the root of its mount: a pseudo file (memfd) that
+			 * hangs in no directory. Its name is all the path it has.
+			 */
+			s->names[i & (RTG_WALK_SLOTS - 1)] = BPF_CORE_READ(dentry, d_name.name);
 			trunc = 0;
 			break;
 		}
@@ -367,8 +379,8 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 	}
 
 	/* Assemble root first: "/" name "/" name ... */
-	for (i = 0; i < RTG_WALK_STEPS; i++) {
-		name = s->names[(RTG_WALK_STEPS - 1 - i) & (RTG_WALK_SLOTS - 1)];
+	for (i = 0; i < RTG_PATH_STEPS; i++) {
+		name = s->names[(RTG_PATH_STEPS - 1 - i) & (RTG_WALK_SLOTS - 1)];
 		if (!name)
 			continue;
 		if (len > RTG_PATH_MAX - RTG_NAME_MAX) {
@@ -461,9 +473,13 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	__u32 off, n, trunc = 0;
 	__u64 argv_hash = 0;
 
-	/* Only watched workloads. */
+	/* Only watched workloads; a process started for watching belongs from its exec on. */
 	if (!current_workload(&wl))
 		return 0;
+	if (wl.pending && wl.entry) {
+		wl.entry->flags &= ~RTG_TREE_PENDING_EXEC;
+		wl.pending = 0;
+	}
 	s = get_scratch();
 	if (!s)
 		return 0;
@@ -493,8 +509,8 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	if (e->fs_magic == OVERLAYFS_SUPER_MAGIC) {
 		e->flags |= RTG_EXEC_OVERLAY;
 		if (bpf_core_type_exists(struct ovl_inode)) {
-			struct ovl_inode *oi = (void *)inode - bpf_core_field_offset(struct ovl_inode,
-										     vfs_inode);
+			struct ovl_inode *oi =
+				(void *)inode - bpf_core_field_offset(struct ovl_inode, vfs_inode);
 
 			if (BPF_CORE_READ(oi, __upperdentry))
 				e->flags |= RTG_EXEC_UPPER;
@@ -582,7 +598,7 @@ static __always_inline int on_fork(struct task_struct *child)
 	child_tgid = BPF_CORE_READ(child, tgid);
 	if (child_pid != child_tgid)
 		return 0;
-	if (!current_workload(&wl))
+	if (!current_workload(&wl) || wl.pending)
 		return 0;
 
 	/* A child of a watched tree joins the tree; cgroup membership is inherited anyway. */
@@ -636,6 +652,8 @@ static __always_inline int on_task_exit(struct task_struct *p)
 		return 0;
 	if (wl.tree)
 		bpf_map_delete_elem(&watched_tgids, &tgid);
+	if (wl.pending)
+		return 0;
 
 	x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
 	if (!x) {
@@ -778,7 +796,8 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	off = o->base_len;
 	/* Paths are short; copying beats a second user read that might fail. */
 	if (bpf_probe_read_kernel(&o->data[off & RTG_DATA_MASK],
-				  o->path_len & (RTG_FILENAME_MAX - 1), &o->data[RTG_OPEN_PATH_SPOT]))
+				  o->path_len & (RTG_FILENAME_MAX - 1),
+				  &o->data[RTG_OPEN_PATH_SPOT]))
 		count(&error_counts, RTG_ERR_READ);
 	off += o->path_len;
 
@@ -801,9 +820,9 @@ static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r)
 	r->protocol = BPF_CORE_READ(sk, sk_protocol);
 	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	if (r->family == AF_INET) {
-		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_rcv_saddr);
+		bpf_core_read(r->addr, 4, &sk->__sk_common.skc_rcv_saddr);
 	} else if (r->family == AF_INET6) {
-		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 	} else if (r->family == AF_UNIX) {
 		/* The socket's own address: for accepted sockets the listener's path. */
 		us = (struct unix_sock *)sk;
@@ -946,6 +965,15 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
 		return 0;
 
+	/*
+	 * Before its first exec a started process still runs the starter's code; only the
+	 * exec itself is the workload's (a seccomp profile must allow it).
+	 */
+	if (wl.pending) {
+		if (id == NR_EXECVE || id == NR_EXECVEAT)
+			first_use(&wl, id);
+		return 0;
+	}
 	first_use(&wl, id);
 
 	switch (id) {
@@ -1007,7 +1035,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	switch (id) {
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
-		if (ret < 0 || !current_workload(&wl))
+		if (ret < 0 || !current_workload(&wl) || wl.pending)
 			return 0;
 		return on_sock(&wl, RTG_NET_ACCEPT, ret);
 	case NR_OPEN:
@@ -1020,7 +1048,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 			return 0;
 		later = *pending;
 		bpf_map_delete_elem(&open_retries, &tid);
-		if (!current_workload(&wl))
+		if (!current_workload(&wl) || wl.pending)
 			return 0;
 		return on_open(&wl, later.nr, later.dirfd, (const char *)later.upath,
 			       later.open_flags, 1);

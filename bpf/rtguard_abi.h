@@ -27,30 +27,30 @@
 #define RTG_EV_MAX 9 /* size of the per-kind lost counter array */
 
 /* Limits of the variable-length parts. */
-#define RTG_PATH_MAX 1024 /* resolved paths (executable, cwd, base directory) */
-#define RTG_PATH_DEPTH 32 /* path components walked; deeper paths keep their last 32 */
-#define RTG_NAME_MAX 256 /* one path component, with its NUL */
-#define RTG_FILENAME_MAX 512 /* execve filename, interpreter, open(2) path */
-#define RTG_ARGV_MAX 2048 /* argument bytes of an exec, NUL-separated */
+#define RTG_PATH_MAX 1024     /* resolved paths (executable, cwd, base directory) */
+#define RTG_PATH_STEPS 40     /* components plus mount crossings; deeper paths lose the first */
+#define RTG_NAME_MAX 256      /* one path component, with its NUL */
+#define RTG_FILENAME_MAX 512  /* execve filename, interpreter, open(2) path */
+#define RTG_ARGV_MAX 2048     /* argument bytes of an exec, NUL-separated */
 #define RTG_UNIX_PATH_MAX 108 /* sun_path */
-#define RTG_SYSCALL_BITS 512 /* syscall numbers tracked for first use */
+#define RTG_SYSCALL_BITS 512  /* syscall numbers tracked for first use */
 
 /* Workload key in the kernel maps: a tree root's tgid with this bit, or a cgroup id. */
 #define RTG_WL_TREE_BIT (1ULL << 63)
 
 /* Flags of struct rtg_exec. */
-#define RTG_EXEC_DELETED (1U << 0) /* i_nlink == 0 */
-#define RTG_EXEC_MEMFD (1U << 1) /* shmem or hugetlbfs file named "memfd:..." */
-#define RTG_EXEC_OVERLAY (1U << 2) /* file on overlayfs */
-#define RTG_EXEC_UPPER (1U << 3) /* overlayfs file with an upper-layer dentry */
-#define RTG_EXEC_TMPFS (1U << 4) /* file on tmpfs/shmem */
+#define RTG_EXEC_DELETED (1U << 0)    /* i_nlink == 0 */
+#define RTG_EXEC_MEMFD (1U << 1)      /* shmem or hugetlbfs file named "memfd:..." */
+#define RTG_EXEC_OVERLAY (1U << 2)    /* file on overlayfs */
+#define RTG_EXEC_UPPER (1U << 3)      /* overlayfs file with an upper-layer dentry */
+#define RTG_EXEC_TMPFS (1U << 4)      /* file on tmpfs/shmem */
 #define RTG_EXEC_PATH_TRUNC (1U << 5) /* path deeper or longer than the limits */
 #define RTG_EXEC_ARGV_TRUNC (1U << 6) /* argument bytes beyond RTG_ARGV_MAX dropped */
-#define RTG_EXEC_LOADER (1U << 7) /* executable's name starts with "ld-" or is "ld.so" */
+#define RTG_EXEC_LOADER (1U << 7)     /* executable's name starts with "ld-" or is "ld.so" */
 
 /* Flags of struct rtg_open. */
 #define RTG_OPEN_BASE_TRUNC (1U << 0) /* base directory path truncated */
-#define RTG_OPEN_BASE_FD (1U << 1) /* base is the directory of dirfd, not the cwd */
+#define RTG_OPEN_BASE_FD (1U << 1)    /* base is the directory of dirfd, not the cwd */
 
 /* Values of struct rtg_net.op (= rtguard::NetOp). */
 #define RTG_NET_CONNECT 1
@@ -63,25 +63,25 @@
 #define RTG_URING_ENTER 2
 
 /* Indexes of the per-CPU error counters. */
-#define RTG_ERR_READ 0 /* a kernel or user memory read failed */
-#define RTG_ERR_PATH_TRUNC 1 /* a path was truncated */
-#define RTG_ERR_TRACK_FULL 2 /* a forked child could not be added to the watched tgids */
+#define RTG_ERR_READ 0	      /* a kernel or user memory read failed */
+#define RTG_ERR_PATH_TRUNC 1  /* a path was truncated */
+#define RTG_ERR_TRACK_FULL 2  /* a forked child could not be added to the watched tgids */
 #define RTG_ERR_BITMAP_FULL 3 /* a workload's syscall bitmap could not be created */
-#define RTG_ERR_DEDUPE 4 /* a dedupe entry could not be inserted (event sent anyway) */
+#define RTG_ERR_DEDUPE 4      /* a dedupe entry could not be inserted (event sent anyway) */
 #define RTG_ERR_MAX 5
 
 struct rtg_hdr {
-	__u16 type; /* RTG_EV_* */
-	__u16 size; /* bytes of the whole record, header included */
-	__u32 tgid; /* process; for fork records the child */
+	__u16 type;    /* RTG_EV_* */
+	__u16 size;    /* bytes of the whole record, header included */
+	__u32 tgid;    /* process; for fork records the child */
 	__u64 time_ns; /* CLOCK_BOOTTIME */
 	__u32 tid;
 	__u32 ppid; /* tgid of the parent; for fork records the forking process */
 	__u32 uid;
-	__u32 tree; /* root tgid of the watched process tree, 0 when watched by cgroup */
+	__u32 tree;	 /* root tgid of the watched process tree, 0 when watched by cgroup */
 	__u64 cgroup_id; /* cgroup v2 id */
-	__u64 exe_ino; /* the process's executable (mm->exe_file), 0 when it has none */
-	__u32 exe_dev; /* kernel dev_t of exe_ino's superblock */
+	__u64 exe_ino;	 /* the process's executable (mm->exe_file), 0 when it has none */
+	__u32 exe_dev;	 /* kernel dev_t of exe_ino's superblock */
 	__u32 pad;
 	char comm[16];
 };
@@ -92,14 +92,14 @@ struct rtg_exec {
 	__u64 ino;
 	__u32 flags; /* RTG_EXEC_* */
 	__u32 nlink;
-	__u32 fs_magic; /* s_magic of the file's superblock */
-	__u16 path_len; /* executable path from the task's root */
+	__u32 fs_magic;	    /* s_magic of the file's superblock */
+	__u16 path_len;	    /* executable path from the task's root */
 	__u16 filename_len; /* filename given to execve */
-	__u16 interp_len; /* bprm->interp (differs from filename for #! scripts) */
-	__u16 argv_len; /* arguments, each ending in NUL unless truncated */
-	__u16 cwd_len; /* working directory */
-	__u16 argc; /* arguments the process got (may exceed those sent) */
-	char data[]; /* filename, interp, argv, path, cwd: in this order, back to back */
+	__u16 interp_len;   /* bprm->interp (differs from filename for #! scripts) */
+	__u16 argv_len;	    /* arguments, each ending in NUL unless truncated */
+	__u16 cwd_len;	    /* working directory */
+	__u16 argc;	    /* arguments the process got (may exceed those sent) */
+	char data[];	    /* filename, interp, argv, path, cwd: in this order, back to back */
 };
 
 struct rtg_exit {
@@ -117,8 +117,8 @@ struct rtg_fork {
 struct rtg_open {
 	struct rtg_hdr hdr;
 	__u32 open_flags; /* open(2) flags */
-	__u32 flags; /* RTG_OPEN_* */
-	__s32 nr; /* the syscall: open, openat, openat2 or creat */
+	__u32 flags;	  /* RTG_OPEN_* */
+	__s32 nr;	  /* the syscall: open, openat, openat2 or creat */
 	__s32 dirfd;
 	__u16 base_len; /* data[0, base_len): directory a relative path starts from */
 	__u16 path_len; /* then the path as the process passed it */
@@ -128,11 +128,11 @@ struct rtg_open {
 
 struct rtg_net {
 	struct rtg_hdr hdr;
-	__u32 op; /* RTG_NET_* */
-	__u32 family; /* AF_INET, AF_INET6, AF_UNIX */
+	__u32 op;	/* RTG_NET_* */
+	__u32 family;	/* AF_INET, AF_INET6, AF_UNIX */
 	__u32 protocol; /* IPPROTO_TCP, IPPROTO_UDP, 0 when unknown */
-	__u32 port; /* host byte order; listen and accept: the local side */
-	__u8 addr[16]; /* network byte order; AF_INET uses the first 4 bytes */
+	__u32 port;	/* host byte order; listen and accept: the local side */
+	__u8 addr[16];	/* network byte order; AF_INET uses the first 4 bytes */
 	__s32 fd;
 	__u32 path_len; /* AF_UNIX: data[0, path_len) is sun_path; abstract names start with NUL */
 	char data[];
@@ -146,15 +146,22 @@ struct rtg_syscall {
 
 struct rtg_io_uring {
 	struct rtg_hdr hdr;
-	__u32 op; /* RTG_URING_* */
+	__u32 op;    /* RTG_URING_* */
 	__u32 count; /* setup: entries asked for; enter: entries to submit */
 };
 
 /* The value of a watched tgid: the root of its process tree. */
 struct rtg_tree {
 	__u32 root;
-	__u32 pad;
+	__u32 flags; /* RTG_TREE_* */
 };
+
+/*
+ * A process user space started for watching: between fork and its first exec it runs the
+ * starter's code, which is not the workload's. It produces no records but the exec (and the
+ * first use of execve), which clears the flag.
+ */
+#define RTG_TREE_PENDING_EXEC (1U << 0)
 
 /* Key of the kernel dedupe cache. */
 struct rtg_dedupe_key {

@@ -37,8 +37,8 @@ constexpr const char* monitor_usage =
 
 int run_monitor(const std::vector<std::string>& args) {
     std::vector<std::string> options = live_target_options;
-    options.insert(options.end(), {"--help", "--baseline=", "--profile=", "--image-digest=",
-                                   "--check-arguments"});
+    options.insert(options.end(),
+                   {"--help", "--baseline=", "--profile=", "--image-digest=", "--check-arguments"});
     auto a = parse_args(args, options);
     if (a.has("--help")) {
         fmt::print("{}{}", monitor_usage, live_target_help);
@@ -83,21 +83,22 @@ int run_monitor(const std::vector<std::string>& args) {
         }
     };
 
-    LiveRun run = run_live(target, BpfSourceOptions{}, choose_profile,
-                           [&](const std::vector<Event>& events) {
-                               for (const auto& e : events) {
-                                   alerts.clear();
-                                   detector.check(e, alerts);
-                                   for (const auto& alert : alerts)
-                                       fmt::print("{}\n", alert_to_json(alert, host));
-                                   alert_count += alerts.size();
-                               }
-                               if (!events.empty()) std::fflush(stdout);
-                               return true;
-                           });
+    LiveRun run =
+        run_live(target, BpfSourceOptions{}, choose_profile, [&](const std::vector<Event>& events) {
+            for (const auto& e : events) {
+                alerts.clear();
+                detector.check(e, alerts);
+                for (const auto& alert : alerts)
+                    fmt::print("{}\n", alert_to_json(alert, host));
+                alert_count += alerts.size();
+            }
+            if (!events.empty()) std::fflush(stdout);
+            return true;
+        });
 
     const auto& stats = detector.stats();
-    fmt::print(stderr, "rtguard monitor: {} events of {} checked, {} alerts ({} repeats "
+    fmt::print(stderr,
+               "rtguard monitor: {} events of {} checked, {} alerts ({} repeats "
                "suppressed){}\n",
                stats.events, run.workload, alert_count, stats.suppressed,
                run.interrupted ? ", interrupted" : "");
@@ -109,7 +110,6 @@ int run_monitor(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command monitor_command;
-const Command monitor_command{"monitor", "check a live workload against its baseline",
-                              run_monitor};
+const Command monitor_command{"monitor", "check a live workload against its baseline", run_monitor};
 
 }  // namespace rtguard::cli

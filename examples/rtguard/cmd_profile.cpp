@@ -64,14 +64,16 @@ int run_profile(const std::vector<std::string>& args) {
             if (digest) learned.set_image_digest(workload, *digest);
         },
         [&](const std::vector<Event>& events) {
-            for (const auto& e : events) learned.learn(e);
+            for (const auto& e : events)
+                learned.learn(e);
             return !(until_stable && learned.converged(quiet, 1.0, now_ns()));
         });
 
     baseline.merge(learned);
     baseline.save(output);
     std::size_t entries = 0;
-    for (const auto* p : learned.profiles()) entries += p->entry_count();
+    for (const auto* p : learned.profiles())
+        entries += p->entry_count();
     fmt::print(stderr, "rtguard profile: baseline of {} ({} entries{}) written to {}\n",
                run.workload, entries, run.interrupted ? ", interrupted" : "", output);
     report_live_run("profile", run);

@@ -15,7 +15,7 @@ constexpr const char* record_usage =
     "                      (--cgroup PATH | --pid PID | -- CMD [ARGS...])\n"
     "\n"
     "Writes what a live workload does to EVENTS, a replay file (see docs/events.md) that\n"
-    "learn, detect and replay read. The file appears when recording ends.\n"
+    "learn and detect read. The file appears when recording ends.\n"
     "\n"
     "  -o, --output EVENTS  the replay file to write (\"-\" for standard output)\n"
     "  --all              every event: repeats of an exec, open or connection too (by default\n"
@@ -47,7 +47,8 @@ int run_record(const std::vector<std::string>& args) {
     LiveRun run = run_live(
         target, options_bpf, [](const std::string&) {},
         [&](const std::vector<Event>& events) {
-            for (const auto& e : events) recorder.write(e);
+            for (const auto& e : events)
+                recorder.write(e);
             return true;
         });
     recorder.close();

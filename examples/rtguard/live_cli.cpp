@@ -18,8 +18,8 @@
 
 namespace rtguard::cli {
 
-const std::vector<std::string> live_target_options = {"--cgroup=", "--pid=", "--workload=",
-                                                      "--duration="};
+const std::vector<std::string> live_target_options = {
+    "--cgroup=", "--pid=", "--workload=", "--duration="};
 
 const char* const live_target_help =
     "What to watch (exactly one):\n"
@@ -58,7 +58,9 @@ namespace {
 
 volatile sig_atomic_t pending_signal = 0;
 
-void on_signal(int sig) { pending_signal = sig; }
+void on_signal(int sig) {
+    pending_signal = sig;
+}
 
 /// Catches SIGINT and SIGTERM for the lifetime of the object, without SA_RESTART so that a
 /// blocking poll returns.
@@ -66,7 +68,7 @@ class SignalCatcher {
 public:
     SignalCatcher() {
         pending_signal = 0;
-        struct sigaction sa{};
+        struct sigaction sa {};
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old_int_);
@@ -87,7 +89,8 @@ public:
     }
 
 private:
-    struct sigaction old_int_{}, old_term_{};
+    struct sigaction old_int_ {
+    }, old_term_{};
 };
 
 std::string command_name(const std::string& argv0) {
@@ -117,16 +120,15 @@ LiveRun run_live(const LiveTarget& target, BpfSourceOptions options,
     } else if (target.pid) {
         run.workload = source.watch_pid(target.pid, target.workload);
     } else {
-        std::string key =
-            target.workload.empty() ? "command:" + command_name(target.command[0]) : target.workload;
+        std::string key = target.workload.empty() ? "command:" + command_name(target.command[0])
+                                                  : target.workload;
         on_start(key);  // before the first event can arrive
         child = source.spawn(target.command, key);
         run.workload = key;
         run.command = true;
     }
     if (!run.command) on_start(run.workload);
-    log(LogLevel::info,
-        fmt::format("watching {} (hook set {})", run.workload, source.hook_set()));
+    log(LogLevel::info, fmt::format("watching {} (hook set {})", run.workload, source.hook_set()));
 
     // Poll until the target is done.
     auto deadline = target.duration > 0

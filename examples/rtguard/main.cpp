@@ -15,6 +15,7 @@ namespace rtguard::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 extern const Command profile_command, monitor_command, record_command;
 extern const Command vercmp_command;
+extern const Command learn_command, detect_command, show_command;
 }  // namespace rtguard::cli
 
 namespace {
@@ -23,6 +24,9 @@ using rtguard::cli::Command;
 
 const Command commands[] = {
     {"help", "show this help", nullptr},
+    rtguard::cli::learn_command,
+    rtguard::cli::detect_command,
+    rtguard::cli::show_command,
     rtguard::cli::profile_command,
     rtguard::cli::monitor_command,
     rtguard::cli::record_command,

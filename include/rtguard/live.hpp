@@ -64,7 +64,9 @@ public:
 
     /// Starts `argv` (argv[0] is looked up in PATH) as a watched process tree and returns its
     /// pid. The child is held between fork and exec until it is watched, so its first exec is
-    /// seen. Its workload key is `key`, or "tree:<pid>". The caller reaps it (waitpid).
+    /// seen; what it does before that exec (this program's code) is not reported, except the
+    /// use of execve. Its workload key is `key`, or "tree:<pid>". The caller reaps it
+    /// (waitpid).
     /// Throws rtguard::Error with the errno when the command cannot be run.
     pid_t spawn(const std::vector<std::string>& argv, std::string key = {});
 

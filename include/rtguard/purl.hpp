@@ -18,9 +18,20 @@ struct Purl {
     std::string subpath;
 
     /// Parses and normalizes. Throws rtguard::Error (errc::bad_purl) saying what is wrong.
+    /// Qualifier keys are folded to lower case, empty qualifier values are dropped, and the
+    /// case rules of the type (pypi, github, deb, ...) are applied.
     static Purl parse(std::string_view text);
 
-    /// The canonical string form.
+    /// Builds from decoded components, validated and normalized as parse() does them.
+    /// Throws rtguard::Error (errc::bad_purl) on a missing type or name, a bad qualifier
+    /// key or a component the type forbids or requires.
+    static Purl build(std::string_view type, std::string_view namespace_, std::string_view name,
+                      std::string_view version = {},
+                      std::vector<std::pair<std::string, std::string>> qualifiers = {},
+                      std::string_view subpath = {});
+
+    /// The canonical string form: components percent-encoded (all but letters, digits,
+    /// ".-_~:"), qualifiers sorted by key.
     std::string to_string() const;
 
     /// The value of qualifier `key`, or empty.

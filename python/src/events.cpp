@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "common.hpp"
+#include "rtguard/error.hpp"
 #include "rtguard/replay.hpp"
 #include "rtguard/tetragon.hpp"
 #include "source.hpp"
@@ -77,7 +78,7 @@ template <class T>
 void apply_kwargs(T& target, const Setters<T>& setters, const py::kwargs& kwargs,
                   const char* type_name) {
     for (auto [key, value] : kwargs) {
-        auto name = key.cast<std::string>();
+        auto name = py::cast<std::string>(key);
         auto it = setters.find(name);
         if (it == setters.end()) {
             throw py::type_error(std::string(type_name) + "() got an unexpected keyword argument '" +

@@ -13,6 +13,12 @@ class PyBpfSource : public PySource {
 public:
     explicit PyBpfSource(BpfSourceOptions options) : PySource(open(std::move(options))) {}
 
+    /// Runs f(source) like PySource::locked, with the source as what it is.
+    template <class F>
+    auto with_bpf(F&& f) {
+        return locked([&](EventSource& s) { return f(static_cast<BpfSource&>(s)); });
+    }
+
     std::string watch_cgroup(const std::string& path, std::string key) {
         return with_bpf([&](BpfSource& s) { return s.watch_cgroup(path, std::move(key)); });
     }
@@ -51,10 +57,6 @@ private:
         return std::make_unique<BpfSource>(std::move(options));
     }
 
-    template <class F>
-    auto with_bpf(F&& f) {
-        return locked([&](EventSource& s) { return f(static_cast<BpfSource&>(s)); });
-    }
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ PYBIND11_MODULE(_rtguard, m) {
     rp::bind_baseline(m);
     rp::bind_detector(m);
     rp::bind_versions(m);
+#ifndef RTGUARD_PY_INTERIM
     rp::bind_sbom(m);
+#endif
     rp::bind_live(m);
 }

@@ -108,8 +108,11 @@ struct AnomalyDetector::Impl {
         std::size_t added = 0;
     };
 
-    void raise(Context& c, Rule rule, std::string subject, std::string output,
-               std::vector<std::pair<std::string, std::string>> evidence,
+    // Raises `rule` unless the rate limit suppresses it; `describe` fills in the sentence and
+    // the evidence, and runs only for alerts that are emitted, so a flood of suppressed
+    // repeats costs no formatting.
+    template <class Describe>
+    void raise(Context& c, Rule rule, std::string subject, Describe&& describe,
                std::optional<Severity> severity = std::nullopt) {
         std::uint64_t suppressed = 0;
         if (!admit(rule, c.event.workload, subject, c.event.time_ns, suppressed)) return;
@@ -118,18 +121,17 @@ struct AnomalyDetector::Impl {
         a.rule = rule;
         a.severity = severity ? *severity : default_severity(rule);
         a.workload = c.event.workload;
+        a.subject = std::move(subject);
+        a.suppressed = suppressed;
+        describe(a);
         if (c.profile) {
             a.image_digest = c.profile->image_digest();
             // A baseline learned with losses may lack what this event did: say so.
             if (c.profile->lost_total()) {
-                evidence.emplace_back("baseline_lost_events",
-                                      std::to_string(c.profile->lost_total()));
+                a.evidence.emplace_back("baseline_lost_events",
+                                        std::to_string(c.profile->lost_total()));
             }
         }
-        a.subject = std::move(subject);
-        a.output = std::move(output);
-        a.evidence = std::move(evidence);
-        a.suppressed = suppressed;
         a.event = c.event;
         c.out.push_back(std::move(a));
         ++c.added;
@@ -137,7 +139,7 @@ struct AnomalyDetector::Impl {
         ++stats.alerts_by_rule[static_cast<std::size_t>(rule)];
     }
 
-    std::string who(const Event& e) const {
+    static std::string who(const Event& e) {
         return fmt::format("workload={} pid={} ppid={} uid={} exe={}", e.workload, e.pid, e.ppid,
                            e.uid, e.exe);
     }
@@ -147,82 +149,87 @@ struct AnomalyDetector::Impl {
         const ExecDetail& x = e.exec;
         const std::string& path = e.exe.empty() ? e.path : e.exe;
         const ExecutableEntry* known = c.profile->find_executable(path);
-        std::string cmdline = join(x.argv);
 
         if (!known) {
-            std::vector<std::pair<std::string, std::string>> ev{{"cmdline", cmdline}};
-            if (x.dev || x.ino) ev.emplace_back("identity", identity_text(x.dev, x.ino));
-            raise(c, Rule::unexpected_executable, path,
-                  fmt::format("Executable not in the baseline started: {} ({} cmdline={})", path,
-                              who(e), cmdline),
-                  std::move(ev));
+            raise(c, Rule::unexpected_executable, path, [&](Alert& a) {
+                std::string cmdline = join(x.argv);
+                a.output = fmt::format("Executable not in the baseline started: {} ({} cmdline={})",
+                                       path, who(e), cmdline);
+                a.evidence = {{"cmdline", cmdline}};
+                if (x.dev || x.ino) a.evidence.emplace_back("identity", identity_text(x.dev, x.ino));
+            });
         } else {
-            FileIdentity id{x.dev, x.ino};
-            if (id != FileIdentity{} && !known->identities_overflow &&
-                !known->identities.empty() && !known->identities.count(id)) {
-                std::string expected;
-                for (const auto& k : known->identities) {
-                    if (!expected.empty()) expected += ',';
-                    expected += identity_text(k.dev, k.ino);
-                }
-                std::string seen = identity_text(x.dev, x.ino);
-                raise(c, Rule::executable_changed, path + " " + seen,
-                      fmt::format("Executable replaced: {} is file {} instead of {} ({})", path,
-                                  seen, expected, who(e)),
-                      {{"identity", seen}, {"expected_identities", expected}});
-            }
-            if (options.check_arguments && !known->argument_sets_overflow) {
-                std::vector<std::string> argv(x.argv.begin(),
-                                              x.argv.begin() +
-                                                  static_cast<std::ptrdiff_t>(std::min(
-                                                      x.argv.size(), c.profile->options().max_argv)));
-                if (!known->argument_sets.count(argv)) {
-                    raise(c, Rule::unexpected_arguments, path + " " + cmdline,
-                          fmt::format("Executable started with arguments not in the baseline: {} "
-                                      "({} cmdline={})",
-                                      path, who(e), cmdline),
-                          {{"cmdline", cmdline},
-                           {"known_argument_sets", std::to_string(known->argument_sets.size())}});
-                }
-            }
+            check_identity(c, *known, path);
+            check_arguments(c, *known, path);
         }
 
         // Drift: code that was not part of the image, unless the baseline saw the same.
         if (x.upper_layer && !(known && known->upper_layer)) {
-            raise(c, Rule::drift_upper_layer, path,
-                  fmt::format("Drift: executable from the container's writable layer started: "
-                              "{} ({} cmdline={})",
-                              path, who(e), cmdline),
-                  {{"upper_layer", "true"}, {"cmdline", cmdline}});
+            raise(c, Rule::drift_upper_layer, path, [&](Alert& a) {
+                std::string cmdline = join(x.argv);
+                a.output = fmt::format(
+                    "Drift: executable from the container's writable layer started: {} ({} "
+                    "cmdline={})",
+                    path, who(e), cmdline);
+                a.evidence = {{"upper_layer", "true"}, {"cmdline", cmdline}};
+            });
         }
         bool memory_drift = x.memory && !(known && known->memory);
         bool deleted_drift = x.deleted && !(known && known->deleted);
         if (memory_drift || deleted_drift) {
-            raise(c, Rule::drift_memory, path,
-                  fmt::format("Drift: executable {} started: {} ({} cmdline={})",
-                              x.memory ? "from memory" : "deleted from disk", path, who(e),
-                              cmdline),
-                  {{"memory", x.memory ? "true" : "false"},
-                   {"deleted", x.deleted ? "true" : "false"},
-                   {"cmdline", cmdline}});
+            raise(c, Rule::drift_memory, path, [&](Alert& a) {
+                std::string cmdline = join(x.argv);
+                a.output = fmt::format("Drift: executable {} started: {} ({} cmdline={})",
+                                       x.memory ? "from memory" : "deleted from disk", path,
+                                       who(e), cmdline);
+                a.evidence = {{"memory", x.memory ? "true" : "false"},
+                              {"deleted", x.deleted ? "true" : "false"},
+                              {"cmdline", cmdline}};
+            });
         }
-        check_script(c, known, path, cmdline);
-        if (!x.loader.empty() || !x.loaded_program.empty()) {
-            const std::string& program = x.loaded_program.empty() ? path : x.loaded_program;
-            if (!(known && known->loaded_programs.count(program))) {
-                raise(c, Rule::drift_loader, program,
-                      fmt::format("Drift: program started through the dynamic loader: {} via {} "
-                                  "({} cmdline={})",
-                                  program, x.loader.empty() ? path : x.loader, who(e), cmdline),
-                      {{"loader", x.loader.empty() ? path : x.loader},
-                       {"loaded_program", program},
-                       {"cmdline", cmdline}});
-            }
-        }
+        check_script(c, known, path);
+        check_loader(c, known, path);
     }
 
-    void check_script(Context& c, const ExecutableEntry* known, const std::string& path,
-                      const std::string& cmdline) {
+    void check_identity(Context& c, const ExecutableEntry& known, const std::string& path) {
+        const ExecDetail& x = c.event.exec;
+        FileIdentity id{x.dev, x.ino};
+        if (id == FileIdentity{} || known.identities_overflow || known.identities.empty() ||
+            known.identities.count(id)) {
+            return;
+        }
+        std::string seen = identity_text(x.dev, x.ino);
+        raise(c, Rule::executable_changed, path + " " + seen, [&](Alert& a) {
+            std::string expected;
+            for (const auto& k : known.identities) {
+                if (!expected.empty()) expected += ',';
+                expected += identity_text(k.dev, k.ino);
+            }
+            a.output = fmt::format("Executable replaced: {} is file {} instead of {} ({})", path,
+                                   seen, expected, who(c.event));
+            a.evidence = {{"identity", seen}, {"expected_identities", expected}};
+        });
+    }
+
+    void check_arguments(Context& c, const ExecutableEntry& known, const std::string& path) {
+        if (!options.check_arguments || known.argument_sets_overflow) return;
+        const auto& argv = c.event.exec.argv;
+        std::size_t kept = std::min(argv.size(), c.profile->options().max_argv);
+        std::vector<std::string> prefix(argv.begin(),
+                                        argv.begin() + static_cast<std::ptrdiff_t>(kept));
+        if (known.argument_sets.count(prefix)) return;
+
+        std::string cmdline = join(argv);
+        raise(c, Rule::unexpected_arguments, path + " " + cmdline, [&](Alert& a) {
+            a.output = fmt::format(
+                "Executable started with arguments not in the baseline: {} ({} cmdline={})", path,
+                who(c.event), cmdline);
+            a.evidence = {{"cmdline", cmdline},
+                          {"known_argument_sets", std::to_string(known.argument_sets.size())}};
+        });
+    }
+
+    void check_script(Context& c, const ExecutableEntry* known, const std::string& path) {
         const ExecDetail& x = c.event.exec;
         // The script is what the interpreter was given; a source that reports the script as
         // the executed path names the interpreter separately.
@@ -240,15 +247,34 @@ struct AnomalyDetector::Impl {
         if (dir.empty() && !x.writable_dir) return;
         if (known && known->scripts.count(std::string(script))) return;
 
-        std::string interpreter = x.interpreter.empty() ? path : x.interpreter;
-        raise(c, Rule::drift_interpreter_script, std::string(script),
-              fmt::format("Drift: interpreter {} ran a script from a writable directory: {} ({} "
-                          "cmdline={})",
-                          interpreter, script, who(c.event), cmdline),
-              {{"interpreter", interpreter},
-               {"script", std::string(script)},
-               {"writable_dir", dir.empty() ? "flagged by the source" : std::string(dir)},
-               {"cmdline", cmdline}});
+        raise(c, Rule::drift_interpreter_script, std::string(script), [&](Alert& a) {
+            std::string interpreter = x.interpreter.empty() ? path : x.interpreter;
+            std::string cmdline = join(x.argv);
+            a.output = fmt::format(
+                "Drift: interpreter {} ran a script from a writable directory: {} ({} "
+                "cmdline={})",
+                interpreter, script, who(c.event), cmdline);
+            a.evidence = {{"interpreter", interpreter},
+                          {"script", std::string(script)},
+                          {"writable_dir", dir.empty() ? "flagged by the source" : std::string(dir)},
+                          {"cmdline", cmdline}};
+        });
+    }
+
+    void check_loader(Context& c, const ExecutableEntry* known, const std::string& path) {
+        const ExecDetail& x = c.event.exec;
+        if (x.loader.empty() && x.loaded_program.empty()) return;
+        const std::string& program = x.loaded_program.empty() ? path : x.loaded_program;
+        if (known && known->loaded_programs.count(program)) return;
+
+        raise(c, Rule::drift_loader, program, [&](Alert& a) {
+            const std::string& loader = x.loader.empty() ? path : x.loader;
+            std::string cmdline = join(x.argv);
+            a.output = fmt::format(
+                "Drift: program started through the dynamic loader: {} via {} ({} cmdline={})",
+                program, loader, who(c.event), cmdline);
+            a.evidence = {{"loader", loader}, {"loaded_program", program}, {"cmdline", cmdline}};
+        });
     }
 
     void check_open(Context& c) {
@@ -266,23 +292,31 @@ struct AnomalyDetector::Impl {
                 break;
             }
         }
-        std::vector<std::pair<std::string, std::string>> ev{
-            {"path", e.path},
-            {"flags", fmt::format("{:#o}", e.flags)},
-            {"baseline_access", to_string(granted)}};
-        if (!sensitive.empty()) ev.emplace_back("sensitive", std::string(sensitive));
+        auto evidence = [&](Alert& a) {
+            a.evidence = {{"path", e.path},
+                          {"flags", fmt::format("{:#o}", e.flags)},
+                          {"baseline_access", to_string(granted)}};
+            if (!sensitive.empty()) a.evidence.emplace_back("sensitive", std::string(sensitive));
+        };
 
         if (write) {
             // A write to a sensitive file is worth more than the rule's usual severity.
             std::optional<Severity> severity;
             if (!sensitive.empty()) severity = Severity::high;
-            raise(c, Rule::unexpected_write, e.path,
-                  fmt::format("File written outside the baseline: {} ({})", e.path, who(e)),
-                  std::move(ev), severity);
+            raise(
+                c, Rule::unexpected_write, e.path,
+                [&](Alert& a) {
+                    a.output = fmt::format("File written outside the baseline: {} ({})", e.path,
+                                           who(e));
+                    evidence(a);
+                },
+                severity);
         } else if (!sensitive.empty()) {
-            raise(c, Rule::sensitive_read, e.path,
-                  fmt::format("Sensitive file read outside the baseline: {} ({})", e.path, who(e)),
-                  std::move(ev));
+            raise(c, Rule::sensitive_read, e.path, [&](Alert& a) {
+                a.output = fmt::format("Sensitive file read outside the baseline: {} ({})", e.path,
+                                       who(e));
+                evidence(a);
+            });
         }
     }
 
@@ -291,9 +325,11 @@ struct AnomalyDetector::Impl {
         NetworkEndpoint ep{n.op, n.protocol, n.family, n.address, n.port};
         if (c.profile->has_endpoint(ep)) return;
         std::string text = endpoint_text(n);
-        raise(c, Rule::unexpected_network, text,
-              fmt::format("Network endpoint not in the baseline: {} ({})", text, who(c.event)),
-              {{"endpoint", text}});
+        raise(c, Rule::unexpected_network, text, [&](Alert& a) {
+            a.output =
+                fmt::format("Network endpoint not in the baseline: {} ({})", text, who(c.event));
+            a.evidence = {{"endpoint", text}};
+        });
     }
 
     void check_syscall(Context& c) {
@@ -302,28 +338,34 @@ struct AnomalyDetector::Impl {
         if (c.profile->event_count(EventKind::syscall) == 0) return;
         if (e.syscall_nr < 0 || c.profile->has_syscall(e.syscall_nr)) return;
         std::string name(x86_64_syscall_name(e.syscall_nr));
-        if (name.empty()) name = e.syscall_name.empty() ? std::to_string(e.syscall_nr) : e.syscall_name;
-        raise(c, Rule::unexpected_syscall, name,
-              fmt::format("Syscall not in the baseline: {} ({})", name, who(e)),
-              {{"syscall", name}, {"nr", std::to_string(e.syscall_nr)}});
+        if (name.empty()) {
+            name = e.syscall_name.empty() ? std::to_string(e.syscall_nr) : e.syscall_name;
+        }
+        raise(c, Rule::unexpected_syscall, name, [&](Alert& a) {
+            a.output = fmt::format("Syscall not in the baseline: {} ({})", name, who(e));
+            a.evidence = {{"syscall", name}, {"nr", std::to_string(e.syscall_nr)}};
+        });
     }
 
     void check_io_uring(Context& c) {
         if (c.profile->io_uring_count() > 0) return;
         const Event& e = c.event;
-        raise(c, Rule::io_uring_use, "io_uring",
-              fmt::format("io_uring used by a workload whose baseline never used it ({})", who(e)),
-              {{"op", e.uring_op == IoUringOp::setup ? "setup" : "submit"},
-               {"entries", std::to_string(e.uring_count)}});
+        raise(c, Rule::io_uring_use, "io_uring", [&](Alert& a) {
+            a.output = fmt::format(
+                "io_uring used by a workload whose baseline never used it ({})", who(e));
+            a.evidence = {{"op", e.uring_op == IoUringOp::setup ? "setup" : "submit"},
+                          {"entries", std::to_string(e.uring_count)}};
+        });
     }
 
     void check_lost(Context& c) {
         const Event& e = c.event;
         std::string kind(to_string(e.lost_kind));
-        raise(c, Rule::monitoring_degraded, kind,
-              fmt::format("Monitoring degraded: {} {} events lost (workload={})", e.lost_count,
-                          kind, e.workload.empty() ? "any" : e.workload),
-              {{"lost_kind", kind}, {"lost_count", std::to_string(e.lost_count)}});
+        raise(c, Rule::monitoring_degraded, kind, [&](Alert& a) {
+            a.output = fmt::format("Monitoring degraded: {} {} events lost (workload={})",
+                                   e.lost_count, kind, e.workload.empty() ? "any" : e.workload);
+            a.evidence = {{"lost_kind", kind}, {"lost_count", std::to_string(e.lost_count)}};
+        });
     }
 
     void check_unknown(Context& c) {
@@ -332,10 +374,11 @@ struct AnomalyDetector::Impl {
         if (unknown_seen.count(c.event.workload)) return;
         if (unknown_seen.size() >= options.max_rate_limit_keys) unknown_seen.clear();
         unknown_seen.insert(c.event.workload);
-        raise(c, Rule::unknown_workload, c.event.workload,
-              fmt::format("Events from a workload without a baseline: {} ({})",
-                          c.event.workload, who(c.event)),
-              {{"workload", c.event.workload}});
+        raise(c, Rule::unknown_workload, c.event.workload, [&](Alert& a) {
+            a.output = fmt::format("Events from a workload without a baseline: {} ({})",
+                                   c.event.workload, who(c.event));
+            a.evidence = {{"workload", c.event.workload}};
+        });
     }
 };
 

@@ -12,8 +12,8 @@ namespace {
 bool plain_key(std::string_view key) {
     if (key.empty()) return false;
     for (char c : key) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_';
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok) return false;
     }
     return true;
@@ -23,10 +23,14 @@ bool plain_key(std::string_view key) {
 std::string describe(simdjson::dom::element value) {
     using simdjson::dom::element_type;
     switch (value.type()) {
-        case element_type::INT64: return fmt::format("{}", value.get_int64().value_unsafe());
-        case element_type::UINT64: return fmt::format("{}", value.get_uint64().value_unsafe());
-        case element_type::DOUBLE: return fmt::format("{}", value.get_double().value_unsafe());
-        default: return std::string(json_type_name(value.type()));
+        case element_type::INT64:
+            return fmt::format("{}", value.get_int64().value_unsafe());
+        case element_type::UINT64:
+            return fmt::format("{}", value.get_uint64().value_unsafe());
+        case element_type::DOUBLE:
+            return fmt::format("{}", value.get_double().value_unsafe());
+        default:
+            return std::string(json_type_name(value.type()));
     }
 }
 
@@ -35,14 +39,21 @@ std::string describe(simdjson::dom::element value) {
 std::string_view json_type_name(simdjson::dom::element_type type) noexcept {
     using simdjson::dom::element_type;
     switch (type) {
-        case element_type::ARRAY: return "an array";
-        case element_type::OBJECT: return "an object";
+        case element_type::ARRAY:
+            return "an array";
+        case element_type::OBJECT:
+            return "an object";
         case element_type::INT64:
-        case element_type::UINT64: return "an integer";
-        case element_type::DOUBLE: return "a number";
-        case element_type::STRING: return "a string";
-        case element_type::BOOL: return "a boolean";
-        case element_type::NULL_VALUE: return "null";
+        case element_type::UINT64:
+            return "an integer";
+        case element_type::DOUBLE:
+            return "a number";
+        case element_type::STRING:
+            return "a string";
+        case element_type::BOOL:
+            return "a boolean";
+        case element_type::NULL_VALUE:
+            return "null";
     }
     return "an unknown value";
 }
@@ -52,16 +63,21 @@ std::string json_syntax_message(simdjson::error_code code) {
         case simdjson::NUMBER_ERROR:
         case simdjson::NUMBER_OUT_OF_RANGE:
             return "invalid JSON: a number is malformed or does not fit in 64 bits";
-        case simdjson::UTF8_ERROR: return "invalid JSON: the text is not valid UTF-8";
+        case simdjson::UTF8_ERROR:
+            return "invalid JSON: the text is not valid UTF-8";
         case simdjson::STRING_ERROR:
         case simdjson::UNESCAPED_CHARS:
         case simdjson::UNCLOSED_STRING:
             return "invalid JSON: a string is malformed (bad escape, control character or "
                    "missing closing quote)";
-        case simdjson::DEPTH_ERROR: return "invalid JSON: nested too deeply";
-        case simdjson::CAPACITY: return "record too large for the parser";
-        case simdjson::EMPTY: return "invalid JSON: no value";
-        default: return fmt::format("invalid JSON: {}", simdjson::error_message(code));
+        case simdjson::DEPTH_ERROR:
+            return "invalid JSON: nested too deeply";
+        case simdjson::CAPACITY:
+            return "record too large for the parser";
+        case simdjson::EMPTY:
+            return "invalid JSON: no value";
+        default:
+            return fmt::format("invalid JSON: {}", simdjson::error_message(code));
     }
 }
 
@@ -95,7 +111,9 @@ bool ObjectReader::u64(std::string_view key, Need need, std::uint64_t& out, std:
 
     std::uint64_t n = 0;
     switch (value.type()) {
-        case simdjson::dom::element_type::UINT64: n = value.get_uint64().value_unsafe(); break;
+        case simdjson::dom::element_type::UINT64:
+            n = value.get_uint64().value_unsafe();
+            break;
         case simdjson::dom::element_type::INT64: {
             std::int64_t v = value.get_int64().value_unsafe();
             if (v < 0) {
@@ -110,7 +128,8 @@ bool ObjectReader::u64(std::string_view key, Need need, std::uint64_t& out, std:
             auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
             if (!numbers_as_strings_ || s.empty() || ec != std::errc{} ||
                 end != s.data() + s.size()) {
-                return fail(errc::bad_value, key, "expected a non-negative integer, found a string");
+                return fail(errc::bad_value, key,
+                            "expected a non-negative integer, found a string");
             }
             break;
         }

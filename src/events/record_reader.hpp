@@ -23,14 +23,14 @@ public:
     };
 
     enum class Status {
-        complete,     ///< the record ended normally (newline, or closing brace)
-        too_long,     ///< longer than the limit; its text was dropped and is empty
-        unterminated, ///< the input ended inside the record (no final newline, cut object)
+        complete,      ///< the record ended normally (newline, or closing brace)
+        too_long,      ///< longer than the limit; its text was dropped and is empty
+        unterminated,  ///< the input ended inside the record (no final newline, cut object)
     };
 
     struct Record {
-        std::string_view text;  ///< valid until the next call; `padding` bytes follow it
-        std::uint64_t line = 0; ///< line on which the record starts, from 1
+        std::string_view text;   ///< valid until the next call; `padding` bytes follow it
+        std::uint64_t line = 0;  ///< line on which the record starts, from 1
         Status status = Status::complete;
     };
 

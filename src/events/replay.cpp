@@ -65,7 +65,8 @@ void write_exec(detail::JsonWriter& w, const ExecDetail& x) {
         // One array of exact bytes when any argument is not text, so indices stay aligned.
         if (!all_text) {
             w.key("argv_hex").begin_array();
-            for (const auto& arg : x.argv) w.value(detail::to_hex(arg));
+            for (const auto& arg : x.argv)
+                w.value(detail::to_hex(arg));
             w.end_array();
         }
     }
@@ -94,8 +95,12 @@ void write_event(detail::JsonWriter& w, const Event& e) {
     w.bytes_field("exe", e.exe);
 
     switch (e.kind) {
-        case EventKind::exec: write_exec(w, e.exec); break;
-        case EventKind::exit: w.key("exit_code").value(e.exit_code); break;
+        case EventKind::exec:
+            write_exec(w, e.exec);
+            break;
+        case EventKind::exit:
+            w.key("exit_code").value(e.exit_code);
+            break;
         case EventKind::open:
             w.bytes_field("path", e.path);
             w.key("flags").value(e.flags);
@@ -119,7 +124,8 @@ void write_event(detail::JsonWriter& w, const Event& e) {
             w.key("lost_kind").value(to_string(e.lost_kind));
             w.key("count").value(e.lost_count);
             break;
-        case EventKind::fork: break;
+        case EventKind::fork:
+            break;
     }
     w.end_object();
 }
@@ -140,15 +146,15 @@ bool parse_argv(ObjectReader& r, const ReplayLimits& limits, std::vector<std::st
         for (auto element : text_args) {
             std::string_view s;
             if (element.get_string().get(s) != simdjson::SUCCESS) {
-                err.set(errc::bad_value, fmt::format("{}[{}]: expected a string, found {}",
-                                                     r.path_of("argv"), text_count,
-                                                     detail::json_type_name(element.type())));
+                err.set(errc::bad_value,
+                        fmt::format("{}[{}]: expected a string, found {}", r.path_of("argv"),
+                                    text_count, detail::json_type_name(element.type())));
                 return false;
             }
             if (s.size() > limits.max_string_bytes) {
-                err.set(errc::limit_exceeded, fmt::format("{}[{}]: string longer than {} bytes",
-                                                          r.path_of("argv"), text_count,
-                                                          limits.max_string_bytes));
+                err.set(errc::limit_exceeded,
+                        fmt::format("{}[{}]: string longer than {} bytes", r.path_of("argv"),
+                                    text_count, limits.max_string_bytes));
                 return false;
             }
             if (!has_hex && argv.size() < limits.max_argv) argv.emplace_back(s);
@@ -173,16 +179,17 @@ bool parse_argv(ObjectReader& r, const ReplayLimits& limits, std::vector<std::st
             return false;
         }
         if (!detail::from_hex(hex, arg)) {
-            err.set(errc::bad_value, fmt::format("{}: expected an even number of hex digits", where));
+            err.set(errc::bad_value,
+                    fmt::format("{}: expected an even number of hex digits", where));
             return false;
         }
         if (argv.size() < limits.max_argv) argv.push_back(std::move(arg));
         ++index;
     }
     if (has_text && index != text_count) {
-        err.set(errc::bad_value, fmt::format("{}: expected {} elements, as many as {}, found {}",
-                                             r.path_of("argv_hex"), text_count, r.path_of("argv"),
-                                             index));
+        err.set(errc::bad_value,
+                fmt::format("{}: expected {} elements, as many as {}, found {}",
+                            r.path_of("argv_hex"), text_count, r.path_of("argv"), index));
         return false;
     }
     return true;
@@ -209,14 +216,16 @@ bool parse_network(ObjectReader& r, NetworkDetail& net) {
     if (!r.text("op", Need::required, op)) return false;
     auto parsed_op = net_op_from_string(op);
     if (!parsed_op) {
-        return r.fail(errc::bad_value, "op",
-                      fmt::format("expected connect, bind, listen or accept, found {}", quoted(op)));
+        return r.fail(
+            errc::bad_value, "op",
+            fmt::format("expected connect, bind, listen or accept, found {}", quoted(op)));
     }
     if (!r.text("family", Need::required, family)) return false;
     auto parsed_family = net_family_from_string(family);
     if (!parsed_family) {
-        return r.fail(errc::bad_value, "family",
-                      fmt::format("expected unspec, inet, inet6 or unix, found {}", quoted(family)));
+        return r.fail(
+            errc::bad_value, "family",
+            fmt::format("expected unspec, inet, inet6 or unix, found {}", quoted(family)));
     }
     if (!r.text("protocol", Need::required, protocol)) return false;
     auto parsed_protocol = net_proto_from_string(protocol);
@@ -227,7 +236,8 @@ bool parse_network(ObjectReader& r, NetworkDetail& net) {
 
     std::uint64_t port = 0;
     if (!r.bytes("address", Need::required, net.address)) return false;
-    if (!r.u64("port", Need::required, port, std::numeric_limits<std::uint16_t>::max())) return false;
+    if (!r.u64("port", Need::required, port, std::numeric_limits<std::uint16_t>::max()))
+        return false;
     net.op = *parsed_op;
     net.family = *parsed_family;
     net.protocol = *parsed_protocol;
@@ -263,7 +273,8 @@ bool parse_event(simdjson::dom::object object, const ReplayLimits& limits, Event
     std::int64_t n = 0;
     std::string_view name;
     switch (e.kind) {
-        case EventKind::exec: return parse_exec(r, limits, e.exec);
+        case EventKind::exec:
+            return parse_exec(r, limits, e.exec);
         case EventKind::exit:
             if (!r.i64("exit_code", Need::required, n, std::numeric_limits<std::int32_t>::min(),
                        std::numeric_limits<std::int32_t>::max())) {
@@ -275,7 +286,8 @@ bool parse_event(simdjson::dom::object object, const ReplayLimits& limits, Event
             r.bytes("path", Need::required, e.path);
             r.u32("flags", Need::required, e.flags);
             return !r.failed();
-        case EventKind::network: return parse_network(r, e.net);
+        case EventKind::network:
+            return parse_network(r, e.net);
         case EventKind::syscall:
             if (!r.i64("nr", Need::required, n, 0, std::numeric_limits<std::int32_t>::max())) {
                 return false;
@@ -304,19 +316,21 @@ bool parse_event(simdjson::dom::object object, const ReplayLimits& limits, Event
             e.lost_kind = *lost_kind;
             return r.u64("count", Need::required, e.lost_count);
         }
-        case EventKind::fork: return true;
+        case EventKind::fork:
+            return true;
     }
     return true;
 }
 
 std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-    return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                             : a + b;
+    return a > std::numeric_limits<std::uint64_t>::max() - b
+               ? std::numeric_limits<std::uint64_t>::max()
+               : a + b;
 }
 
 std::string utc_now_rfc3339() {
     std::time_t now = std::time(nullptr);
-    std::tm tm {};
+    std::tm tm{};
     ::gmtime_r(&now, &tm);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -400,8 +414,8 @@ struct ReplaySource::Impl {
 
         std::uint64_t schema = 0;
         if (!r.u64("schema", Need::required, schema)) {
-            header_error(line, fmt::format("{} (this build reads schema {})", err.message,
-                                           schema_version));
+            header_error(
+                line, fmt::format("{} (this build reads schema {})", err.message, schema_version));
         }
         if (schema != schema_version) {
             header_error(line, fmt::format("$.schema: unknown schema version {} (this build "
@@ -497,13 +511,21 @@ std::size_t ReplaySource::next_batch(std::vector<Event>& out, std::size_t max) {
     return appended;
 }
 
-bool ReplaySource::at_end() const { return impl_->finished; }
+bool ReplaySource::at_end() const {
+    return impl_->finished;
+}
 
-SourceCounters ReplaySource::counters() const { return impl_->counters; }
+SourceCounters ReplaySource::counters() const {
+    return impl_->counters;
+}
 
-std::vector<std::string> ReplaySource::skip_messages() const { return impl_->skips.messages(); }
+std::vector<std::string> ReplaySource::skip_messages() const {
+    return impl_->skips.messages();
+}
 
-const std::string& ReplaySource::path() const noexcept { return impl_->path; }
+const std::string& ReplaySource::path() const noexcept {
+    return impl_->path;
+}
 
 // ---- Recorder ----
 
@@ -633,8 +655,12 @@ void Recorder::write(const Event& event) {
     if (impl_->buffer.size() >= recorder_flush_bytes) impl_->flush();
 }
 
-void Recorder::close() { impl_->close(); }
+void Recorder::close() {
+    impl_->close();
+}
 
-std::uint64_t Recorder::written() const noexcept { return impl_->written; }
+std::uint64_t Recorder::written() const noexcept {
+    return impl_->written;
+}
 
 }  // namespace rtguard

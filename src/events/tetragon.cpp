@@ -71,7 +71,8 @@ bool parse_rfc3339(std::string_view s, std::uint64_t& out) {
             if (digits < 9) fraction = fraction * 10 + static_cast<std::uint64_t>(s[pos] - '0');
         }
         if (digits == 0) return false;
-        for (; digits < 9; ++digits) fraction *= 10;
+        for (; digits < 9; ++digits)
+            fraction *= 10;
     }
 
     // Offset from UTC.
@@ -127,7 +128,8 @@ std::vector<std::string> split_arguments(std::string_view s) {
         }
         in_word = true;
         if (c == '\'') {
-            for (++i; i < s.size() && s[i] != '\''; ++i) word.push_back(s[i]);
+            for (++i; i < s.size() && s[i] != '\''; ++i)
+                word.push_back(s[i]);
         } else if (c == '"') {
             for (++i; i < s.size() && s[i] != '"'; ++i) {
                 if (s[i] == '\\' && i + 1 < s.size() &&
@@ -405,10 +407,14 @@ private:
         }
 
         switch (kind) {
-            case EventKind::exec: return map_exec(ev, e);
-            case EventKind::exit: return map_exit(ev, e);
-            case EventKind::network: return map_socket_event(ev, e);
-            default: return map_kprobe(ev, e);
+            case EventKind::exec:
+                return map_exec(ev, e);
+            case EventKind::exit:
+                return map_exit(ev, e);
+            case EventKind::network:
+                return map_socket_event(ev, e);
+            default:
+                return map_kprobe(ev, e);
         }
     }
 
@@ -422,7 +428,8 @@ private:
         p.text("arguments", Need::optional, arguments);
         e.exec.argv.clear();
         e.exec.argv.push_back(e.exe);
-        for (auto& arg : split_arguments(arguments)) e.exec.argv.push_back(std::move(arg));
+        for (auto& arg : split_arguments(arguments))
+            e.exec.argv.push_back(std::move(arg));
         e.exec.cwd = cwd_;
 
         // binary_properties.file is present only for a binary run from memory (memfd, shm)
@@ -497,10 +504,10 @@ private:
         for (auto element : args) {
             simdjson::dom::object arg;
             if (element.get_object().get(arg) != simdjson::SUCCESS) {
-                ev.error().set(errc::bad_value,
-                               fmt::format("{}[{}]: expected an object, found {}",
-                                           ev.path_of("args"), index,
-                                           detail::json_type_name(element.type())));
+                ev.error().set(
+                    errc::bad_value,
+                    fmt::format("{}[{}]: expected an object, found {}", ev.path_of("args"), index,
+                                detail::json_type_name(element.type())));
                 return false;
             }
             for (auto member : arg) {
@@ -529,8 +536,10 @@ private:
             case Hook::connect:
             case Hook::bind:
             case Hook::listen:
-            case Hook::accept: return map_kprobe_network(ev, e);
-            default: return map_kprobe_file(ev, e);
+            case Hook::accept:
+                return map_kprobe_network(ev, e);
+            default:
+                return map_kprobe_file(ev, e);
         }
     }
 
@@ -617,8 +626,8 @@ private:
             }
             ObjectReader f(file, where, ev.error(), max_string_bytes, true);
             if (!f.text("path", Need::required, path)) return Outcome::bad;
-            e.path = path.empty() || path.front() == '/' ? std::string(path)
-                                                          : fmt::format("/{}", path);
+            e.path =
+                path.empty() || path.front() == '/' ? std::string(path) : fmt::format("/{}", path);
         } else if (string_arg) {
             where = argument_path(ev, *string_arg);
             if (string_arg->value.get_string().get(path) != simdjson::SUCCESS) {
@@ -663,8 +672,10 @@ private:
                     }
                 }
                 return o_rdonly;
-            case Hook::write: return o_wronly;
-            case Hook::truncate: return o_wronly | o_trunc;
+            case Hook::write:
+                return o_wronly;
+            case Hook::truncate:
+                return o_wronly | o_trunc;
             case Hook::permission:
                 if (const Argument* mask = find_argument("int_arg")) {
                     if (mask->value.get_int64().get(value) == simdjson::SUCCESS &&
@@ -673,7 +684,8 @@ private:
                     }
                 }
                 return o_rdonly;
-            default: return o_rdonly;
+            default:
+                return o_rdonly;
         }
     }
 
@@ -739,11 +751,14 @@ struct TetragonSource::Impl {
         std::string note;
         FieldError err;
         switch (mapper.map(root, event, note, err)) {
-            case Outcome::bad: skip(true, err.code, record.line, err.message); return false;
+            case Outcome::bad:
+                skip(true, err.code, record.line, err.message);
+                return false;
             case Outcome::unmapped:
                 skip(false, errc::unsupported, record.line, note);
                 return false;
-            case Outcome::event: break;
+            case Outcome::event:
+                break;
         }
         if (event.kind == EventKind::lost) {
             auto& slot = counters.lost[static_cast<std::size_t>(event.lost_kind)];
@@ -778,10 +793,16 @@ std::size_t TetragonSource::next_batch(std::vector<Event>& out, std::size_t max)
     return appended;
 }
 
-bool TetragonSource::at_end() const { return impl_->finished; }
+bool TetragonSource::at_end() const {
+    return impl_->finished;
+}
 
-SourceCounters TetragonSource::counters() const { return impl_->counters; }
+SourceCounters TetragonSource::counters() const {
+    return impl_->counters;
+}
 
-std::vector<std::string> TetragonSource::skip_messages() const { return impl_->skips.messages(); }
+std::vector<std::string> TetragonSource::skip_messages() const {
+    return impl_->skips.messages();
+}
 
 }  // namespace rtguard

@@ -27,11 +27,11 @@
 
 #include "live/decode.hpp"
 #include "live/hooks.hpp"
+#include "rtguard.skel.h"
 #include "rtguard/error.hpp"
 #include "rtguard/live.hpp"
 #include "rtguard/log.hpp"
 #include "rtguard/workload.hpp"
-#include "rtguard.skel.h"
 #include "rtguard_abi.h"
 
 namespace rtguard {
@@ -71,7 +71,8 @@ std::string verifier_tail(std::string_view log, std::size_t lines) {
         end = start == 0 ? 0 : start - 1;
     }
     std::string out;
-    for (auto l : kept) out += (out.empty() ? "" : " | ") + std::string(l);
+    for (auto l : kept)
+        out += (out.empty() ? "" : " | ") + std::string(l);
     return out;
 }
 
@@ -90,7 +91,8 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
         std::vsnprintf(text.data(), text.size(), format, args);
         text.resize(static_cast<std::size_t>(n));
     }
-    while (!text.empty() && text.back() == '\n') text.pop_back();
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
 
     // A verifier log is long: keep its end for the Error, send the whole to debug.
     bool verifier_log = text.find("-- BEGIN PROG LOAD LOG --") != std::string::npos;
@@ -163,7 +165,9 @@ std::uint64_t clock_ns(clockid_t clock) {
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-bool is_power_of_two(std::size_t n) { return n && !(n & (n - 1)); }
+bool is_power_of_two(std::size_t n) {
+    return n && !(n & (n - 1));
+}
 
 /// Parent pid of every process, from /proc/<pid>/stat.
 std::unordered_map<pid_t, pid_t> process_parents() {
@@ -210,8 +214,8 @@ constexpr const char* error_names[RTG_ERR_MAX] = {
 
 std::string live_unavailable_reason() {
     if (access(btf_path, R_OK) != 0)
-        return fmt::format(
-            "the kernel has no BTF ({} is missing): it needs CONFIG_DEBUG_INFO_BTF", btf_path);
+        return fmt::format("the kernel has no BTF ({} is missing): it needs CONFIG_DEBUG_INFO_BTF",
+                           btf_path);
     constexpr int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
     if (geteuid() != 0 && !has_capability(cap_sys_admin) &&
         !(has_capability(cap_bpf) && has_capability(cap_perfmon)))
@@ -265,7 +269,8 @@ struct BpfSource::Impl {
     }
 
     void detach() {
-        for (auto* link : links) bpf_link__destroy(link);
+        for (auto* link : links)
+            bpf_link__destroy(link);
         links.clear();
     }
 
@@ -279,8 +284,7 @@ struct BpfSource::Impl {
         // Configure: who we are, the dedupe switch, map sizes.
         skel->rodata->agent_tgid = static_cast<__u32>(getpid());
         skel->rodata->dedupe = options.dedupe ? 1 : 0;
-        bpf_map__set_max_entries(skel->maps.events,
-                                 static_cast<__u32>(options.ring_buffer_bytes));
+        bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(options.ring_buffer_bytes));
         bpf_map__set_max_entries(skel->maps.dedupe_cache,
                                  options.dedupe ? static_cast<__u32>(options.dedupe_entries) : 1);
         bpf_map__set_max_entries(skel->maps.watched_tgids,
@@ -292,7 +296,8 @@ struct BpfSource::Impl {
         bpf_program* prog = nullptr;
         bpf_object__for_each_program(prog, skel->obj) {
             bool wanted = false;
-            for (const auto& hook : set.hooks) wanted = wanted || hook.program == bpf_program__name(prog);
+            for (const auto& hook : set.hooks)
+                wanted = wanted || hook.program == bpf_program__name(prog);
             bpf_program__set_autoload(prog, wanted);
         }
         if (int err = rtguard_bpf__load(skel); err != 0) {
@@ -314,11 +319,15 @@ struct BpfSource::Impl {
             bpf_link* link = nullptr;
             if (prog) {
                 switch (hook.type) {
-                    case live::HookType::tp_btf: link = bpf_program__attach_trace(prog); break;
+                    case live::HookType::tp_btf:
+                        link = bpf_program__attach_trace(prog);
+                        break;
                     case live::HookType::raw_tp:
                         link = bpf_program__attach_raw_tracepoint(prog, target.c_str());
                         break;
-                    case live::HookType::lsm: link = bpf_program__attach_lsm(prog); break;
+                    case live::HookType::lsm:
+                        link = bpf_program__attach_lsm(prog);
+                        break;
                 }
             }
             if (!link) {
@@ -357,15 +366,15 @@ struct BpfSource::Impl {
             return;
         }
 
-        event.time_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(meta.boot_ns) +
-                                                   boot_to_real_ns);
+        event.time_ns =
+            static_cast<std::uint64_t>(static_cast<std::int64_t>(meta.boot_ns) + boot_to_real_ns);
         event.workload = workload_key(meta);
         switch (event.kind) {
             case EventKind::exec: {
                 pid_t pid = static_cast<pid_t>(event.pid);
                 live::complete_exec(event, meta, [pid](const std::string& dir) {
                     // The directory as the workload sees it, through its root.
-                    struct stat st{};
+                    struct stat st {};
                     std::string seen = fmt::format("/proc/{}/root{}", pid, dir);
                     return ::stat(seen.c_str(), &st) == 0 && (st.st_mode & S_IWOTH);
                 });
@@ -417,7 +426,7 @@ struct BpfSource::Impl {
         char buf[4096];
         std::string link = fmt::format("/proc/{}/exe", pid);
         ssize_t n = readlink(link.c_str(), buf, sizeof(buf));
-        struct stat st{};
+        struct stat st {};
         if (n <= 0 || ::stat(link.c_str(), &st) != 0 || st.st_ino != meta.exe_ino) return {};
         std::string path(buf, static_cast<std::size_t>(n));
         if (exe_paths.size() < max_exe_cache) exe_paths[key] = path;
@@ -432,7 +441,8 @@ struct BpfSource::Impl {
             if (bpf_map__lookup_elem(map, &key, sizeof(key), per_cpu.data(),
                                      per_cpu.size() * sizeof(std::uint64_t), 0) != 0)
                 continue;
-            for (auto v : per_cpu) totals[key] += v;
+            for (auto v : per_cpu)
+                totals[key] += v;
         }
         return totals;
     }
@@ -470,11 +480,11 @@ struct BpfSource::Impl {
                           static_cast<std::int64_t>(clock_ns(CLOCK_BOOTTIME));
     }
 
-    void add_tgid(pid_t pid, pid_t root) {
+    void add_tgid(pid_t pid, pid_t root, std::uint32_t flags = 0) {
         __u32 key = static_cast<__u32>(pid);
-        rtg_tree value{static_cast<__u32>(root), 0};
-        if (bpf_map__update_elem(skel->maps.watched_tgids, &key, sizeof(key), &value,
-                                 sizeof(value), BPF_ANY) != 0)
+        rtg_tree value{static_cast<__u32>(root), flags};
+        if (bpf_map__update_elem(skel->maps.watched_tgids, &key, sizeof(key), &value, sizeof(value),
+                                 BPF_ANY) != 0)
             throw Error::from_errno(errno, fmt::format("cannot watch process {}", pid));
     }
 };
@@ -498,7 +508,8 @@ BpfSource::BpfSource(BpfSourceOptions options) : impl_(std::make_unique<Impl>())
     // Try the hook sets in order, or only the one asked for.
     std::vector<const live::HookSet*> sets;
     if (o.hook_set.empty()) {
-        for (const auto& s : live::hook_sets()) sets.push_back(&s);
+        for (const auto& s : live::hook_sets())
+            sets.push_back(&s);
     } else if (const auto* s = live::find_hook_set(o.hook_set)) {
         sets.push_back(s);
     } else {
@@ -538,8 +549,8 @@ BpfSource::~BpfSource() = default;
 std::string BpfSource::watch_cgroup(const std::string& path, std::string key) {
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw Error::from_errno(errno, "cannot open the cgroup directory", path);
-    struct statfs fs{};
-    struct stat st{};
+    struct statfs fs {};
+    struct stat st {};
     bool cgroup2 = fstatfs(fd, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
     bool stat_ok = fstat(fd, &st) == 0;
 
@@ -564,8 +575,8 @@ std::string BpfSource::watch_cgroup(const std::string& path, std::string key) {
 
     if (key.empty()) key = cgroup_path_workload_key(path, id);
     __u32 one = 1;
-    if (bpf_map__update_elem(impl_->skel->maps.watched_cgroups, &id, sizeof(id), &one,
-                             sizeof(one), BPF_ANY) != 0)
+    if (bpf_map__update_elem(impl_->skel->maps.watched_cgroups, &id, sizeof(id), &one, sizeof(one),
+                             BPF_ANY) != 0)
         throw Error::from_errno(errno, "cannot watch the cgroup", path);
     impl_->cgroup_keys[id] = key;
     return key;
@@ -599,7 +610,8 @@ pid_t BpfSource::spawn(const std::vector<std::string>& argv, std::string key) {
     std::string program = find_program(argv[0]);
     if (program.empty()) throw Error::from_errno(ENOENT, "command not found: " + argv[0]);
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
     // go: the parent's permission to exec; report: the child's exec error, if any.
@@ -614,7 +626,8 @@ pid_t BpfSource::spawn(const std::vector<std::string>& argv, std::string key) {
     pid_t pid = fork();
     if (pid < 0) {
         int err = errno;
-        for (int fd : {go[0], go[1], report[0], report[1]}) ::close(fd);
+        for (int fd : {go[0], go[1], report[0], report[1]})
+            ::close(fd);
         throw Error::from_errno(err, "fork failed");
     }
 
@@ -649,7 +662,7 @@ pid_t BpfSource::spawn(const std::vector<std::string>& argv, std::string key) {
     try {
         impl_->tree_keys[static_cast<std::uint32_t>(pid)] =
             key.empty() ? tree_workload_key(static_cast<std::uint32_t>(pid)) : key;
-        impl_->add_tgid(pid, pid);
+        impl_->add_tgid(pid, pid, RTG_TREE_PENDING_EXEC);
     } catch (...) {
         give_up();  // the child reads EOF and exits
         throw;
@@ -711,21 +724,28 @@ std::size_t BpfSource::next_batch(std::vector<Event>& out, std::size_t max) {
     return given;
 }
 
-bool BpfSource::at_end() const { return impl_->stopped && impl_->pending.empty(); }
+bool BpfSource::at_end() const {
+    return impl_->stopped && impl_->pending.empty();
+}
 
-SourceCounters BpfSource::counters() const { return impl_->counters; }
+SourceCounters BpfSource::counters() const {
+    return impl_->counters;
+}
 
 std::vector<std::string> BpfSource::skip_messages() const {
     return {impl_->skips.begin(), impl_->skips.end()};
 }
 
-const std::string& BpfSource::hook_set() const noexcept { return impl_->hook_set; }
+const std::string& BpfSource::hook_set() const noexcept {
+    return impl_->hook_set;
+}
 
 std::vector<std::pair<std::string, std::uint64_t>> BpfSource::kernel_errors() const {
     std::vector<std::pair<std::string, std::uint64_t>> out;
     if (!impl_->skel) return out;
     auto totals = impl_->read_counters(impl_->skel->maps.error_counts, RTG_ERR_MAX);
-    for (std::size_t i = 0; i < totals.size(); ++i) out.emplace_back(error_names[i], totals[i]);
+    for (std::size_t i = 0; i < totals.size(); ++i)
+        out.emplace_back(error_names[i], totals[i]);
     return out;
 }
 

@@ -153,7 +153,8 @@ std::optional<std::string> decode_net(const unsigned char* data, std::size_t siz
             if (!c.take(r.path_len, path)) return "network record path passes its end";
             // Abstract names start with NUL and are shown as "@name"; others end at a NUL.
             if (!path.empty() && path[0] == '\0') {
-                while (path.size() > 1 && path.back() == '\0') path.pop_back();
+                while (path.size() > 1 && path.back() == '\0')
+                    path.pop_back();
                 event.net.address = "@" + path.substr(1);
             } else {
                 event.net.address = path.substr(0, path.find('\0'));
@@ -279,15 +280,16 @@ bool is_loader_name(std::string_view name) noexcept {
 std::string loader_program(const std::vector<std::string>& argv) {
     // glibc's rtld options; those in the first list take a value.
     static constexpr std::string_view with_value[] = {
-        "--library-path", "--inhibit-rpath", "--audit", "--preload",
-        "--argv0",        "--glibc-hwcaps-prefix",    "--glibc-hwcaps-mask",
+        "--library-path",        "--inhibit-rpath",     "--audit", "--preload", "--argv0",
+        "--glibc-hwcaps-prefix", "--glibc-hwcaps-mask",
     };
     for (std::size_t i = 1; i < argv.size(); ++i) {
         std::string_view a = argv[i];
         if (a == "--") return i + 1 < argv.size() ? argv[i + 1] : std::string();
         if (a.substr(0, 2) != "--") return argv[i];
         bool takes_value = false;
-        for (auto v : with_value) takes_value = takes_value || a == v;
+        for (auto v : with_value)
+            takes_value = takes_value || a == v;
         if (takes_value) ++i;
     }
     return {};
@@ -319,15 +321,22 @@ std::string command_line_script(std::string_view exe, const std::vector<std::str
     // Options that make the code come from the command line or a module, not a file.
     auto inline_code = [&](std::string_view a) {
         switch (family) {
-            case Family::shell: return a == "-c" || (a[0] == '-' && a.find('c') != a.npos &&
-                                                     a.substr(0, 2) != "--");
-            case Family::python: return a == "-c" || a == "-m" || a == "-";
+            case Family::shell:
+                return a == "-c" ||
+                       (a[0] == '-' && a.find('c') != a.npos && a.substr(0, 2) != "--");
+            case Family::python:
+                return a == "-c" || a == "-m" || a == "-";
             case Family::perl:
-            case Family::ruby: return a == "-e" || a == "-E";
-            case Family::node: return a == "-e" || a == "--eval" || a == "-p" || a == "--print";
-            case Family::php: return a == "-r";
-            case Family::lua: return a == "-e" || a == "-";
-            case Family::none: break;
+            case Family::ruby:
+                return a == "-e" || a == "-E";
+            case Family::node:
+                return a == "-e" || a == "--eval" || a == "-p" || a == "--print";
+            case Family::php:
+                return a == "-r";
+            case Family::lua:
+                return a == "-e" || a == "-";
+            case Family::none:
+                break;
         }
         return false;
     };
@@ -337,13 +346,19 @@ std::string command_line_script(std::string_view exe, const std::vector<std::str
             case Family::shell:
                 return a == "-o" || a == "+o" || a == "-O" || a == "+O" || a == "--rcfile" ||
                        a == "--init-file";
-            case Family::python: return a == "-W" || a == "-X" || a == "--check-hash-based-pycs";
-            case Family::ruby: return a == "-r" || a == "-I" || a == "-C";
-            case Family::node: return a == "-r" || a == "--require" || a == "--import";
-            case Family::php: return a == "-c" || a == "-d" || a == "-z";
-            case Family::lua: return a == "-l";
+            case Family::python:
+                return a == "-W" || a == "-X" || a == "--check-hash-based-pycs";
+            case Family::ruby:
+                return a == "-r" || a == "-I" || a == "-C";
+            case Family::node:
+                return a == "-r" || a == "--require" || a == "--import";
+            case Family::php:
+                return a == "-c" || a == "-d" || a == "-z";
+            case Family::lua:
+                return a == "-l";
             case Family::perl:
-            case Family::none: break;
+            case Family::none:
+                break;
         }
         return false;
     };
@@ -382,7 +397,7 @@ void complete_exec(Event& event, const RecordMeta& meta, const DirProbe& probe) 
     if (!meta.interp.empty() && meta.interp != meta.filename) {
         x.interpreter = meta.interp;
         x.script = meta.filename.starts_with("/dev/fd/") ? meta.filename
-                                                          : absolute_path(cwd, meta.filename);
+                                                         : absolute_path(cwd, meta.filename);
     } else if (std::string script = command_line_script(event.exe, x.argv); !script.empty()) {
         x.interpreter = event.exe;
         x.script = absolute_path(cwd, script);

@@ -25,8 +25,8 @@ struct RecordMeta {
     std::uint64_t exe_ino = 0;
 
     // kind == exec
-    std::string filename;         ///< as given to execve
-    std::string interp;           ///< bprm->interp: differs from filename for #! scripts
+    std::string filename;          ///< as given to execve
+    std::string interp;            ///< bprm->interp: differs from filename for #! scripts
     std::uint32_t exec_flags = 0;  ///< RTG_EXEC_*
     std::uint32_t fs_magic = 0;
     std::uint32_t nlink = 0;
@@ -37,9 +37,9 @@ struct RecordMeta {
 };
 
 /// Decodes one record into `event` (kind-specific fields, pid, ppid, uid, comm; exe for exec
-/// only, the others carry its identity in `meta`; not workload nor time_ns) and `meta`. Returns a message for a malformed record
-/// (short, wrong size field, unknown type, a length past the end) and leaves the outputs
-/// unspecified then. Never throws except std::bad_alloc.
+/// only, the others carry its identity in `meta`; not workload nor time_ns) and `meta`. Returns a
+/// message for a malformed record (short, wrong size field, unknown type, a length past the end)
+/// and leaves the outputs unspecified then. Never throws except std::bad_alloc.
 std::optional<std::string> decode_record(const void* data, std::size_t size, Event& event,
                                          RecordMeta& meta);
 

@@ -28,7 +28,9 @@ constexpr HookSet sets[] = {
 
 }  // namespace
 
-std::span<const HookSet> hook_sets() noexcept { return sets; }
+std::span<const HookSet> hook_sets() noexcept {
+    return sets;
+}
 
 const HookSet* find_hook_set(std::string_view name) noexcept {
     for (const auto& s : sets)
@@ -38,9 +40,12 @@ const HookSet* find_hook_set(std::string_view name) noexcept {
 
 std::string_view to_string(HookType type) noexcept {
     switch (type) {
-        case HookType::tp_btf: return "tp_btf";
-        case HookType::raw_tp: return "raw_tp";
-        case HookType::lsm: return "lsm";
+        case HookType::tp_btf:
+            return "tp_btf";
+        case HookType::raw_tp:
+            return "raw_tp";
+        case HookType::lsm:
+            return "lsm";
     }
     return "unknown";
 }

@@ -46,10 +46,8 @@ std::optional<ContainerRef> scope_container(std::string_view c) {
         std::string_view prefix, suffix, runtime;
     };
     static constexpr Form forms[] = {
-        {"docker-", ".scope", "docker"},
-        {"cri-containerd-", ".scope", "containerd"},
-        {"crio-", ".scope", "cri-o"},
-        {"libpod-", ".scope", "podman"},
+        {"docker-", ".scope", "docker"}, {"cri-containerd-", ".scope", "containerd"},
+        {"crio-", ".scope", "cri-o"},    {"libpod-", ".scope", "podman"},
         {"libpod-", "", "podman"},  // cgroupfs driver: libpod_parent/libpod-<id>
     };
     for (const auto& f : forms) {
@@ -88,7 +86,9 @@ std::string cgroup_workload_key(std::uint64_t cgroup_id) {
     return "cgroup:" + std::to_string(cgroup_id);
 }
 
-std::string tree_workload_key(std::uint32_t pid) { return "tree:" + std::to_string(pid); }
+std::string tree_workload_key(std::uint32_t pid) {
+    return "tree:" + std::to_string(pid);
+}
 
 std::string cgroup_path_workload_key(std::string_view cgroup_path, std::uint64_t cgroup_id) {
     if (auto ref = parse_container_cgroup(cgroup_path)) return container_workload_key(ref->id);

@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <numeric>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -67,7 +68,7 @@ private:
 // at or below the version opens, "fixed" at or below and "last_affected" below close;
 // a version at or past every "limit" is outside. `next_fixed` receives the first fix above.
 bool range_affects(const OsvRange& r, std::string_view v, std::string& next_fixed) {
-    auto cmp = [&](const std::string& other) { return compare_versions(r.scheme, v, other); };
+    auto cmp = [&](std::string_view other) { return compare_versions(r.scheme, v, other); };
     if (r.has_limit) {
         bool below = false;
         for (const auto& e : r.events)
@@ -94,7 +95,7 @@ bool range_affects(const OsvRange& r, std::string_view v, std::string& next_fixe
     if (!affected) return false;
     for (; k < r.events.size(); ++k) {
         if (r.events[k].kind == OsvEventKind::fixed) {
-            next_fixed = r.events[k].version;
+            next_fixed = std::string(r.events[k].version);
             break;
         }
     }
@@ -126,32 +127,40 @@ struct SbomMatcher::Impl {
         std::uint32_t affected;
     };
 
-    detail::OsvParser parser;
+    detail::OsvParser parser;  // for load_record
+    std::vector<detail::StringArena> arenas;
     std::vector<OsvRecord> records;
-    std::unordered_map<std::string, std::uint32_t> by_id;
+    std::unordered_map<std::string_view, std::uint32_t> by_id;
     std::vector<FeedProblem> problems;
     std::unordered_map<std::string, std::vector<Entry>> index;
+    std::size_t indexed = 0;  // records[0, indexed) are in the index
+
+    Impl() { arenas.emplace_back(); }  // arenas[0] holds records loaded one by one
 
     // Keeps the newer of two records with one id (feeds overlap: a directory and a zip).
-    bool add(OsvRecord&& r, FeedLoadStats& stats) {
+    void add(OsvRecord&& r, FeedLoadStats& stats) {
         auto it = by_id.find(r.id);
         if (it != by_id.end()) {
             ++stats.superseded;
             OsvRecord& old = records[it->second];
-            if (r.modified_s >= old.modified_s) old = std::move(r);
-            return false;
+            if (r.modified_s >= old.modified_s) {
+                old = std::move(r);
+                by_id.erase(it);
+                by_id.emplace(old.id, static_cast<std::uint32_t>(&old - records.data()));
+                indexed = 0;  // the replaced record's entries are stale
+            }
+            return;
         }
         ++stats.records;
         if (r.withdrawn) ++stats.withdrawn;
         by_id.emplace(r.id, static_cast<std::uint32_t>(records.size()));
         records.push_back(std::move(r));
-        return true;
     }
 
-    void rebuild_index() {
-        index.clear();
-        index.reserve(records.size() * 2);
-        for (std::uint32_t i = 0; i < records.size(); ++i) {
+    // Adds the records loaded since the last call; starts over after a replacement.
+    void update_index() {
+        if (indexed == 0) index.clear();
+        for (auto i = static_cast<std::uint32_t>(indexed); i < records.size(); ++i) {
             const auto& rec = records[i];
             for (std::uint32_t a = 0; a < rec.affected.size(); ++a) {
                 const auto& aff = rec.affected[a];
@@ -159,6 +168,7 @@ struct SbomMatcher::Impl {
                 index[index_key(aff.base, aff.name)].push_back({i, a});
             }
         }
+        indexed = records.size();
     }
 
     std::vector<Hit> hits_for(const Component& c, MatchResult& result) const;
@@ -171,10 +181,13 @@ SbomMatcher::SbomMatcher(SbomMatcher&&) noexcept = default;
 SbomMatcher& SbomMatcher::operator=(SbomMatcher&&) noexcept = default;
 
 FeedLoadStats SbomMatcher::load_feed(const std::string& path) {
-    FeedLoadStats stats;
-    detail::read_feed(path, impl_->parser, stats, impl_->problems,
-                      [&](OsvRecord&& r) { impl_->add(std::move(r), stats); });
-    impl_->rebuild_index();
+    detail::FeedContent content =
+        detail::read_feed(path, std::max(1u, std::thread::hardware_concurrency()));
+    FeedLoadStats stats = content.stats;
+    for (auto& arena : content.arenas) impl_->arenas.push_back(std::move(arena));
+    for (auto& p : content.problems) impl_->problems.push_back(std::move(p));
+    for (auto& r : content.records) impl_->add(std::move(r), stats);
+    impl_->update_index();
     return stats;
 }
 
@@ -184,13 +197,14 @@ bool SbomMatcher::load_record(std::string_view json, const std::string& name) {
     buf.resize(size + detail::OsvParser::padding(), '\0');
     OsvRecord rec;
     static const std::string no_member;
-    if (!impl_->parser.parse(buf.data(), size, buf.size(), name, no_member, rec,
+    detail::StringArena& arena = impl_->arenas.front();
+    if (!impl_->parser.parse(buf.data(), size, buf.size(), name, no_member, arena, rec,
                              impl_->problems))
         return false;
-    rec.origin = name;
+    rec.origin = arena.store(name);
     FeedLoadStats stats;
     impl_->add(std::move(rec), stats);
-    impl_->rebuild_index();
+    impl_->update_index();
     return true;
 }
 
@@ -199,7 +213,7 @@ const std::vector<FeedProblem>& SbomMatcher::problems() const noexcept { return 
 std::size_t SbomMatcher::advisory_count() const noexcept { return impl_->records.size(); }
 
 bool SbomMatcher::withdrawn(std::string_view id) const {
-    auto it = impl_->by_id.find(std::string(id));
+    auto it = impl_->by_id.find(id);
     return it != impl_->by_id.end() && impl_->records[it->second].withdrawn;
 }
 
@@ -233,7 +247,7 @@ std::vector<Hit> SbomMatcher::Impl::hits_for(const Component& c, MatchResult& re
             } catch (const Error& err) {
                 result.version_errors.push_back(
                     {c.name, c.version, c.purl, c.where,
-                     "cannot compare with " + rec.id + ": " + err.message()});
+                     "cannot compare with " + std::string(rec.id) + ": " + err.message()});
                 continue;
             }
             affected = true;
@@ -254,16 +268,16 @@ Finding SbomMatcher::Impl::finding_for(const Component& c,
     std::int64_t published = no_time, modified = no_time;
     double best = -1.0;
     Severity best_severity = Severity::unknown, rated = Severity::unknown;
-    auto consider = [&](double score, Severity s, const std::string& vector) {
+    auto consider = [&](double score, Severity s, std::string_view vector) {
         if (score > best) {
             best = score;
             best_severity = s;
-            f.cvss_vector = vector;
+            f.cvss_vector = std::string(vector);
         }
     };
-    auto rate = [&](const std::string& id, const std::string& rating) {
+    auto rate = [&](std::string_view id, std::string_view rating) {
         if (rating.empty()) return;
-        EcosystemSeverity es{id, rating};
+        EcosystemSeverity es{std::string(id), std::string(rating)};
         bool dup = std::any_of(f.ecosystem_severities.begin(), f.ecosystem_severities.end(),
                                [&](const auto& x) { return x.advisory == id && x.rating == rating; });
         if (!dup) f.ecosystem_severities.push_back(es);
@@ -273,14 +287,14 @@ Finding SbomMatcher::Impl::finding_for(const Component& c,
     for (const Hit* h : group) {
         const OsvRecord& rec = records[h->record];
         const OsvAffected& aff = rec.affected[h->affected];
-        f.advisories.push_back(rec.id);
-        f.aliases.push_back(rec.id);
+        f.advisories.emplace_back(rec.id);
+        f.aliases.emplace_back(rec.id);
         f.aliases.insert(f.aliases.end(), rec.aliases.begin(), rec.aliases.end());
         f.related.insert(f.related.end(), rec.related.begin(), rec.related.end());
         f.fixed_versions.insert(f.fixed_versions.end(), h->fixed.begin(), h->fixed.end());
         f.custom_fixed_versions.insert(f.custom_fixed_versions.end(), aff.custom_fixed.begin(),
                                        aff.custom_fixed.end());
-        if (c.release_unknown && !aff.release.empty()) f.releases.push_back(aff.ecosystem);
+        if (c.release_unknown && !aff.release.empty()) f.releases.emplace_back(aff.ecosystem);
 
         consider(rec.score, rec.cvss_severity, rec.vector);
         consider(aff.score, aff.cvss_severity, aff.vector);
@@ -289,11 +303,11 @@ Finding SbomMatcher::Impl::finding_for(const Component& c,
 
         if (rec.published_s != no_time && (published == no_time || rec.published_s < published)) {
             published = rec.published_s;
-            f.published = rec.published;
+            f.published = std::string(rec.published);
         }
         if (rec.modified_s != no_time && (modified == no_time || rec.modified_s > modified)) {
             modified = rec.modified_s;
-            f.modified = rec.modified;
+            f.modified = std::string(rec.modified);
         }
     }
 
@@ -316,7 +330,7 @@ Finding SbomMatcher::Impl::finding_for(const Component& c,
     for (const Hit* h : group) {
         const OsvRecord& rec = records[h->record];
         if (rec.summary.empty()) continue;
-        if (f.summary.empty() || rec.id == f.id) f.summary = rec.summary;
+        if (f.summary.empty() || rec.id == f.id) f.summary = std::string(rec.summary);
     }
 
     f.release_unknown = c.release_unknown && !f.releases.empty();

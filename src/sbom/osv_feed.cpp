@@ -13,7 +13,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
+#include "core/atomic_file.hpp"
 #include "rtguard/error.hpp"
 #include "sbom/ecosystem.hpp"
 #include "sbom/json_support.hpp"
@@ -73,7 +78,8 @@ struct OsvParser::Impl {
     const std::string* file = nullptr;
     const std::string* member = nullptr;
     std::vector<FeedProblem>* problems = nullptr;
-    std::vector<RawAffected> raw;
+    StringArena* arena = nullptr;
+    std::vector<std::string_view> known_ranges;  // per affected entry, GitHub's bound
 
     [[noreturn]] void fail(std::string message) {
         throw RecordError{path.str(), std::move(message)};
@@ -85,34 +91,40 @@ struct OsvParser::Impl {
         fail(std::string("malformed JSON: ") + simdjson::error_message(e));
     }
 
+    // A wrong type is told with what was found instead.
+    [[noreturn]] void wrong_type(od::value& v, const char* expected) {
+        od::json_type t{};
+        check(v.type().get(t), expected);  // not even a value: broken JSON
+        fail(std::string("expected ") + expected + ", found " + json_type_name(t));
+    }
+
     // A kept record's ignored part.
     void note(std::string where, std::string message) {
         problems->push_back({*file, *member, std::move(where), std::move(message), false});
     }
 
     od::json_type type_of(od::value& v) {
-        od::json_type t;
+        od::json_type t{};
         check(v.type().get(t), "a JSON value");
         return t;
     }
 
-    void expect(od::value& v, od::json_type want, const char* expected) {
-        od::json_type t = type_of(v);
-        if (t != want) fail(std::string("expected ") + expected + ", found " + json_type_name(t));
-    }
-
     std::string_view string(od::value& v) {
-        expect(v, od::json_type::string, "a string");
         std::string_view s;
-        check(v.get_string().get(s), "a string");
+        auto e = v.get_string().get(s);
+        if (e == simdjson::INCORRECT_TYPE) wrong_type(v, "a string");
+        check(e, "a string");
         return s;
     }
 
+    std::string_view stored(od::value& v) { return arena->store(string(v)); }
+
     template <class F>
     void each_field(od::value& v, F&& f) {
-        expect(v, od::json_type::object, "an object");
         od::object o;
-        check(v.get_object().get(o), "an object");
+        auto e = v.get_object().get(o);
+        if (e == simdjson::INCORRECT_TYPE) wrong_type(v, "an object");
+        check(e, "an object");
         for (auto fr : o) {
             od::field field;
             check(std::move(fr).get(field), "an object member");
@@ -124,35 +136,36 @@ struct OsvParser::Impl {
 
     template <class F>
     void each_element(od::value& v, F&& f) {
-        expect(v, od::json_type::array, "an array");
         od::array a;
-        check(v.get_array().get(a), "an array");
+        auto e = v.get_array().get(a);
+        if (e == simdjson::INCORRECT_TYPE) wrong_type(v, "an array");
+        check(e, "an array");
         std::size_t i = 0;
         for (auto er : a) {
             PathGuard g(path, i);
             od::value item;
             check(std::move(er).get(item), "an array element");
-            f(item, i);
+            f(item);
             ++i;
         }
     }
 
-    void strings(od::value& v, std::vector<std::string>& out) {
-        each_element(v, [&](od::value& item, std::size_t) { out.emplace_back(string(item)); });
+    void strings(od::value& v, std::vector<std::string_view>& out) {
+        each_element(v, [&](od::value& item) { out.push_back(stored(item)); });
     }
 
-    // One entry of a severity[] array: CVSS vectors are scored, other types are ratings.
+    // A severity[] array: CVSS vectors are scored, other types are ratings ("Ubuntu").
     template <class Target>
     void severity_list(od::value& v, Target& target) {
-        each_element(v, [&](od::value& item, std::size_t) {
-            std::string type, score;
+        each_element(v, [&](od::value& item) {
+            std::string_view type, score;
             each_field(item, [&](std::string_view key, od::value& val) {
                 if (key == "type") {
                     PathGuard g(path, "type");
-                    type = string(val);
+                    type = stored(val);
                 } else if (key == "score") {
                     PathGuard g(path, "score");
-                    score = string(val);
+                    score = stored(val);
                 }
             });
             if (type.empty() || score.empty()) fail("a severity needs \"type\" and \"score\"");
@@ -168,13 +181,13 @@ struct OsvParser::Impl {
                     note(path.str("score"), std::string("CVSS vector ignored: ") + e.what());
                 }
             } else if (target.rating.empty()) {
-                target.rating = score;  // "Ubuntu": "medium" and other named ratings
+                target.rating = score;
             }
         });
     }
 
     void event_list(od::value& v, std::vector<OsvEvent>& out) {
-        each_element(v, [&](od::value& item, std::size_t) {
+        each_element(v, [&](od::value& item) {
             int seen = 0;
             each_field(item, [&](std::string_view key, od::value& val) {
                 OsvEventKind kind;
@@ -184,17 +197,18 @@ struct OsvParser::Impl {
                 else if (key == "limit") kind = OsvEventKind::limit;
                 else fail("unknown event \"" + std::string(key) + "\"");
                 PathGuard g(path, event_key(kind));
-                std::string_view version = string(val);
+                std::string_view version = stored(val);
                 if (version.empty()) fail("empty version");
-                out.push_back({kind, std::string(version)});
+                out.push_back({kind, version});
                 ++seen;
             });
-            if (seen != 1) fail("an event needs exactly one of introduced, fixed, last_affected, limit");
+            if (seen != 1)
+                fail("an event needs exactly one of introduced, fixed, last_affected, limit");
         });
     }
 
-    RawRange range(od::value& v) {
-        RawRange r{OsvRangeKind::ecosystem, {}};
+    OsvRange range(od::value& v) {
+        OsvRange r;
         bool typed = false, has_events = false;
         each_field(v, [&](std::string_view key, od::value& val) {
             if (key == "type") {
@@ -216,26 +230,24 @@ struct OsvParser::Impl {
         return r;
     }
 
-    void affected(od::value& v, OsvAffected& a, RawAffected& raw) {
+    void affected(od::value& v, OsvAffected& a, std::string_view& known_range) {
         each_field(v, [&](std::string_view key, od::value& val) {
             if (key == "package") {
                 PathGuard g(path, "package");
                 each_field(val, [&](std::string_view k, od::value& pv) {
                     if (k == "ecosystem") {
                         PathGuard g2(path, "ecosystem");
-                        a.ecosystem = std::string(string(pv));
+                        a.ecosystem = stored(pv);
                     } else if (k == "name") {
                         PathGuard g2(path, "name");
-                        a.name = std::string(string(pv));
+                        a.name = stored(pv);
                     }
                 });
                 if (a.ecosystem.empty()) fail("missing \"ecosystem\"");
                 if (a.name.empty()) fail("missing \"name\"");
             } else if (key == "ranges") {
                 PathGuard g(path, "ranges");
-                each_element(val, [&](od::value& item, std::size_t) {
-                    raw.ranges.push_back(range(item));
-                });
+                each_element(val, [&](od::value& item) { a.ranges.push_back(range(item)); });
             } else if (key == "versions") {
                 PathGuard g(path, "versions");
                 strings(val, a.versions);
@@ -248,12 +260,12 @@ struct OsvParser::Impl {
                 each_field(val, [&](std::string_view k, od::value& ev) {
                     if (k == "custom_ranges") {
                         PathGuard g2(path, "custom_ranges");
-                        each_element(ev, [&](od::value& item, std::size_t) {
+                        each_element(ev, [&](od::value& item) {
                             for (const auto& e : range(item).events)
                                 if (e.kind == OsvEventKind::fixed) a.custom_fixed.push_back(e.version);
                         });
                     } else if (k == "severity" && type_of(ev) == od::json_type::string) {
-                        a.rating = std::string(string(ev));
+                        a.rating = stored(ev);
                     }
                 });
             } else if (key == "database_specific") {
@@ -262,42 +274,39 @@ struct OsvParser::Impl {
                 each_field(val, [&](std::string_view k, od::value& dv) {
                     if (k == "last_known_affected_version_range") {
                         PathGuard g2(path, "last_known_affected_version_range");
-                        raw.known_affected_range = std::string(string(dv));
+                        known_range = stored(dv);
                     } else if (k == "severity" && type_of(dv) == od::json_type::string &&
                                a.rating.empty()) {
-                        a.rating = std::string(string(dv));
+                        a.rating = stored(dv);
                     }
                 });
             }
         });
     }
 
-    // After the whole entry is read: order each range by its ecosystem's rules.
-    void finish_affected(OsvAffected& a, RawAffected& raw) {
+    // After the whole entry is read (the package may come after the ranges): order each
+    // range by its ecosystem's rules.
+    void finish_affected(OsvAffected& a, std::string_view known_range) {
         auto colon = a.ecosystem.find(':');
         a.base = a.ecosystem.substr(0, colon);
-        if (colon != std::string::npos) a.release = a.ecosystem.substr(colon + 1);
+        if (colon != std::string_view::npos) a.release = a.ecosystem.substr(colon + 1);
         if (a.base == "Ubuntu" && a.release.size() > 4 &&
-            a.release.compare(a.release.size() - 4, 4, ":LTS") == 0)
-            a.release.resize(a.release.size() - 4);
+            a.release.substr(a.release.size() - 4) == ":LTS")
+            a.release.remove_suffix(4);
         std::optional<VersionScheme> eco_scheme = scheme_for_ecosystem(a.ecosystem);
-        if (!eco_scheme) eco_scheme = scheme_for_ecosystem(a.base);
 
         PathGuard g(path, "ranges");
-        for (std::size_t i = 0; i < raw.ranges.size(); ++i) {
+        for (std::size_t i = 0; i < a.ranges.size(); ++i) {
             PathGuard gi(path, i);
-            OsvRange r;
-            r.kind = raw.ranges[i].kind;
-            r.events = std::move(raw.ranges[i].events);
+            OsvRange& r = a.ranges[i];
             if (r.kind == OsvRangeKind::semver) r.scheme = VersionScheme::semver;
             else if (r.kind == OsvRangeKind::ecosystem && eco_scheme) r.scheme = *eco_scheme;
             else r.evaluable = false;
             if (r.kind != OsvRangeKind::git) {
-                bounded_by_github(r, raw.known_affected_range);
+                bounded_by_github(r, known_range);
                 if (r.evaluable) order(r);
             }
             for (const auto& e : r.events) r.has_limit |= e.kind == OsvEventKind::limit;
-            a.ranges.push_back(std::move(r));
         }
     }
 
@@ -325,13 +334,12 @@ struct OsvParser::Impl {
         }
         while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
         while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-        std::string why;
-        if (t.empty() || (r.evaluable && !valid_version(r.scheme, t, &why))) {
+        if (t.empty() || (r.evaluable && !valid_version(r.scheme, t))) {
             note(path.str(), "last_known_affected_version_range \"" + std::string(text) +
                                  "\" has no usable version; ignored");
             return;
         }
-        r.events.push_back({kind, std::string(t)});
+        r.events.push_back({kind, t});
     }
 
     void order(OsvRange& r) {
@@ -345,32 +353,32 @@ struct OsvParser::Impl {
                 PathGuard g1(path, "events");
                 PathGuard g2(path, k);
                 PathGuard g3(path, event_key(e.kind));
-                fail("version \"" + e.version + "\" does not parse as " +
+                fail("version \"" + std::string(e.version) + "\" does not parse as " +
                      std::string(to_string(r.scheme)) + (why.empty() ? "" : ": " + why));
             }
         }
 
-        // Introduced "0" sorts first, limit "*" last.
+        // Introduced "0" sorts first, limit "*" last. Most ranges are already in order.
         auto rank = [](const OsvEvent& e) {
             if (e.kind == OsvEventKind::introduced && e.version == "0") return 0;
             if (e.kind == OsvEventKind::limit && e.version == "*") return 2;
             return 1;
         };
-        bool sorted = true;
         auto less = [&](const OsvEvent& a, const OsvEvent& b) {
             int ra = rank(a), rb = rank(b);
             if (ra != 1 || rb != 1) return ra < rb;
             return compare_versions(r.scheme, a.version, b.version) < 0;
         };
+        bool sorted = true;
         for (std::size_t k = 1; k < r.events.size() && sorted; ++k)
             sorted = !less(r.events[k], r.events[k - 1]);
         if (!sorted) std::stable_sort(r.events.begin(), r.events.end(), less);
     }
 
-    bool record(const char* json, std::size_t size, std::size_t capacity, OsvRecord& out) {
+    void record(const char* json, std::size_t size, std::size_t capacity, OsvRecord& out) {
         od::document doc;
         check(parser.iterate(json, size, capacity).get(doc), "a JSON document");
-        od::json_type root_type;
+        od::json_type root_type{};
         check(doc.type().get(root_type), "a JSON document");
         if (root_type != od::json_type::object)
             fail(std::string("expected an object, found ") + json_type_name(root_type));
@@ -381,7 +389,7 @@ struct OsvParser::Impl {
         each_field(root, [&](std::string_view key, od::value& val) {
             if (key == "id") {
                 PathGuard g(path, "id");
-                out.id = std::string(string(val));
+                out.id = stored(val);
             } else if (key == "schema_version") {
                 PathGuard g(path, "schema_version");
                 std::string_view v = string(val);
@@ -389,12 +397,12 @@ struct OsvParser::Impl {
                     fail("schema_version \"" + std::string(v) + "\" is not supported (1.x is)");
             } else if (key == "modified") {
                 PathGuard g(path, "modified");
-                out.modified = std::string(string(val));
+                out.modified = stored(val);
                 out.modified_s = record_time(out.modified);
                 has_modified = true;
             } else if (key == "published") {
                 PathGuard g(path, "published");
-                out.published = std::string(string(val));
+                out.published = stored(val);
                 out.published_s = record_time(out.published);
             } else if (key == "withdrawn") {
                 PathGuard g(path, "withdrawn");
@@ -408,23 +416,23 @@ struct OsvParser::Impl {
                 strings(val, out.related);
             } else if (key == "summary") {
                 PathGuard g(path, "summary");
-                out.summary = std::string(string(val));
+                out.summary = stored(val);
             } else if (key == "severity") {
                 PathGuard g(path, "severity");
                 severity_list(val, out);
             } else if (key == "affected") {
                 PathGuard g(path, "affected");
-                each_element(val, [&](od::value& item, std::size_t) {
+                each_element(val, [&](od::value& item) {
                     out.affected.emplace_back();
-                    raw.emplace_back();
-                    affected(item, out.affected.back(), raw.back());
+                    known_ranges.emplace_back();
+                    affected(item, out.affected.back(), known_ranges.back());
                 });
             } else if (key == "database_specific") {
                 PathGuard g(path, "database_specific");
                 if (type_of(val) != od::json_type::object) return;
                 each_field(val, [&](std::string_view k, od::value& dv) {
                     if (k == "severity" && type_of(dv) == od::json_type::string)
-                        out.rating = std::string(string(dv));
+                        out.rating = stored(dv);
                 });
             }
         });
@@ -440,9 +448,8 @@ struct OsvParser::Impl {
         PathGuard g(path, "affected");
         for (std::size_t i = 0; i < out.affected.size(); ++i) {
             PathGuard gi(path, i);
-            finish_affected(out.affected[i], raw[i]);
+            finish_affected(out.affected[i], known_ranges[i]);
         }
-        return true;
     }
 
     // Feeds write "0001-01-01T00:00:00Z" for an unknown date.
@@ -460,16 +467,18 @@ OsvParser::~OsvParser() = default;
 std::size_t OsvParser::padding() { return simdjson::SIMDJSON_PADDING; }
 
 bool OsvParser::parse(const char* json, std::size_t size, std::size_t capacity,
-                      const std::string& file, const std::string& member, OsvRecord& out,
-                      std::vector<FeedProblem>& problems) {
+                      const std::string& file, const std::string& member, StringArena& arena,
+                      OsvRecord& out, std::vector<FeedProblem>& problems) {
     Impl& p = *impl_;
     p.path.clear();
     p.file = &file;
     p.member = &member;
     p.problems = &problems;
-    p.raw.clear();
+    p.arena = &arena;
+    p.known_ranges.clear();
     try {
-        return p.record(json, size, capacity, out);
+        p.record(json, size, capacity, out);
+        return true;
     } catch (const RecordError& e) {
         std::string where = e.where;
         if (e.message.rfind("malformed JSON", 0) == 0) {
@@ -483,34 +492,41 @@ bool OsvParser::parse(const char* json, std::size_t size, std::size_t capacity,
     return false;
 }
 
+std::string_view StringArena::store(std::string_view s) {
+    if (s.empty()) return {};
+    constexpr std::size_t block = std::size_t(256) << 10;
+    if (s.size() > left_) {
+        // Long text gets a block of its own; the current block stays in use.
+        if (s.size() > block / 4) {
+            blocks_.push_back(std::make_unique<char[]>(s.size()));
+            std::memcpy(blocks_.back().get(), s.data(), s.size());
+            return {blocks_.back().get(), s.size()};
+        }
+        blocks_.push_back(std::make_unique<char[]>(block));
+        next_ = blocks_.back().get();
+        left_ = block;
+    }
+    std::memcpy(next_, s.data(), s.size());
+    std::string_view out(next_, s.size());
+    next_ += s.size();
+    left_ -= s.size();
+    return out;
+}
+
 namespace {
 
-// A growable buffer with simdjson's padding past the data.
-class PaddedBuffer {
-public:
-    char* reserve(std::size_t size) {
-        std::size_t need = size + OsvParser::padding();
-        if (need > capacity_) {
-            capacity_ = std::max(need, capacity_ * 2);
-            data_ = std::make_unique<char[]>(capacity_);
-        }
-        std::memset(data_.get() + size, 0, OsvParser::padding());
-        return data_.get();
-    }
-    const char* data() const { return data_.get(); }
-    std::size_t capacity() const { return capacity_; }
-
-private:
-    std::unique_ptr<char[]> data_;
-    std::size_t capacity_ = 0;
-};
+// Makes `buf` hold `size` bytes plus simdjson's padding; returns where the bytes go.
+char* padded(std::string& buf, std::size_t size) {
+    buf.resize(size + OsvParser::padding());
+    return buf.data();
+}
 
 bool ends_with_json(std::string_view name) {
     return name.size() > 5 && name.substr(name.size() - 5) == ".json";
 }
 
 // Reads a regular file into `buf`; returns the size, or throws rtguard::Error.
-std::size_t read_whole(const std::string& path, PaddedBuffer& buf) {
+std::size_t read_whole(const std::string& path, std::string& buf) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
     struct stat st {};
@@ -524,7 +540,7 @@ std::size_t read_whole(const std::string& path, PaddedBuffer& buf) {
         ::close(fd);
         throw Error(errc::limit_exceeded, "record is larger than 64 MiB", path);
     }
-    char* p = buf.reserve(size);
+    char* p = padded(buf, size);
     std::size_t got = 0;
     while (got < size) {
         ssize_t n = ::read(fd, p + got, size - got);
@@ -540,18 +556,24 @@ std::size_t read_whole(const std::string& path, PaddedBuffer& buf) {
     return size;
 }
 
+// An archive read from memory: the whole file is read once, and every thread opens its own
+// handle on the same bytes, without a system call per member.
 class ZipArchive {
 public:
-    explicit ZipArchive(const std::string& path) : path_(path) {
-        int err = 0;
-        zip_ = zip_open(path.c_str(), ZIP_RDONLY, &err);
+    ZipArchive(const std::string& path, const std::string& bytes) : path_(path) {
+        zip_error_t ze;
+        zip_error_init(&ze);
+        zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &ze);
+        if (src) {
+            zip_ = zip_open_from_source(src, ZIP_RDONLY, &ze);
+            if (!zip_) zip_source_free(src);
+        }
         if (!zip_) {
-            zip_error_t ze;
-            zip_error_init_with_code(&ze, err);
             std::string msg = zip_error_strerror(&ze);
             zip_error_fini(&ze);
             throw Error(errc::parse_error, "cannot open zip archive: " + msg, path);
         }
+        zip_error_fini(&ze);
     }
     ~ZipArchive() {
         if (zip_) zip_discard(zip_);
@@ -568,7 +590,7 @@ public:
     }
 
     // Decompresses entry i into buf; returns its size or throws naming the member.
-    std::size_t read(std::uint64_t i, const std::string& member, PaddedBuffer& buf) {
+    std::size_t read(std::uint64_t i, const std::string& member, std::string& buf) {
         zip_stat_t st;
         zip_stat_init(&st);
         if (zip_stat_index(zip_, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
@@ -577,7 +599,7 @@ public:
             throw Error(errc::limit_exceeded, "member " + member + " is larger than 64 MiB",
                         path_);
         auto size = static_cast<std::size_t>(st.size);
-        char* p = buf.reserve(size);
+        char* p = padded(buf, size);
         zip_file_t* f = zip_fopen_index(zip_, i, 0);
         if (!f)
             throw Error(errc::parse_error,
@@ -612,94 +634,232 @@ bool is_zip(const std::string& path) {
     return zip;
 }
 
-// Visits every record's bytes of a feed path: (file, member, data, size, capacity).
-template <class Visit>
-void visit_feed(const std::string& path, std::vector<FeedProblem>& problems, Visit&& visit) {
+// Where a feed's records are: a sorted list of files, or the JSON members of one archive.
+struct FeedSource {
+    std::string path;
+    std::string archive;  // the zip file's bytes; empty for files
+    std::unique_ptr<ZipArchive> zip;
+    std::vector<std::string> files;
+    std::vector<std::pair<std::uint64_t, std::string>> members;
+    std::size_t size() const { return zip ? members.size() : files.size(); }
+};
+
+FeedSource list_feed(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     auto status = fs::status(path, ec);
     if (ec) throw Error::from_errno(ec.value(), "cannot read feed", path);
 
-    PaddedBuffer buf;
+    FeedSource src;
+    src.path = path;
     if (fs::is_directory(status)) {
-        std::vector<std::string> files;
         auto opts = fs::directory_options::skip_permission_denied;
         for (auto it = fs::recursive_directory_iterator(path, opts, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             if (it->is_regular_file(ec) && ends_with_json(it->path().filename().string()))
-                files.push_back(it->path().string());
+                src.files.push_back(it->path().string());
         }
         if (ec) throw Error::from_errno(ec.value(), "cannot list feed directory", path);
 
         // A fixed order makes problems and duplicate-id resolution reproducible.
-        std::sort(files.begin(), files.end());
-        static const std::string no_member;
-        for (const auto& f : files) {
-            std::size_t size = 0;
-            try {
-                size = read_whole(f, buf);
-            } catch (const Error& e) {
-                problems.push_back({f, {}, {}, e.message(), true});
-                continue;
-            }
-            visit(f, no_member, buf.data(), size, buf.capacity());
-        }
-        return;
+        std::sort(src.files.begin(), src.files.end());
+        return src;
     }
-
     if (!fs::is_regular_file(status))
         throw Error(errc::invalid_argument, "a feed must be a directory, a zip or a .json file",
                     path);
     if (is_zip(path)) {
-        ZipArchive zip(path);
-        std::uint64_t n = zip.size();
-        for (std::uint64_t i = 0; i < n; ++i) {
-            std::string member = zip.name(i);
-            if (!ends_with_json(member)) continue;
-            std::size_t size = 0;
-            try {
-                size = zip.read(i, member, buf);
-            } catch (const Error& e) {
-                problems.push_back({path, member, {}, e.message(), true});
-                continue;
-            }
-            visit(path, member, buf.data(), size, buf.capacity());
+        // One handle, opened once: libzip converts every entry's DOS time with mktime(),
+        // which takes a global lock and stats /etc/localtime when TZ is unset.
+        src.archive = read_file(path);
+        src.zip = std::make_unique<ZipArchive>(path, src.archive);
+        for (std::uint64_t i = 0, n = src.zip->size(); i < n; ++i) {
+            std::string member = src.zip->name(i);
+            if (ends_with_json(member)) src.members.emplace_back(i, std::move(member));
         }
+        return src;
+    }
+    src.files.push_back(path);
+    return src;
+}
+
+// One record's bytes on their way from the reader to the decoder.
+struct Item {
+    std::string file;
+    std::string member;
+    std::string json;  // the record, then simdjson's padding
+    std::size_t size = 0;
+    std::string error;  // why the record could not be read
+};
+
+void read_item(const FeedSource& src, std::size_t i, Item& item) {
+    item.error.clear();
+    try {
+        if (src.zip) {
+            item.file = src.path;
+            item.member = src.members[i].second;
+            item.size = src.zip->read(src.members[i].first, item.member, item.json);
+        } else {
+            item.file = src.files[i];
+            item.member.clear();
+            item.size = read_whole(item.file, item.json);
+        }
+    } catch (const Error& e) {
+        item.error = e.message();
+    }
+}
+
+struct Decoded {
+    std::vector<OsvRecord> records;
+    StringArena arena;
+    std::vector<FeedProblem> problems;
+    FeedLoadStats stats;
+};
+
+void decode_item(OsvParser& parser, const Item& item, Decoded& out) {
+    if (!item.error.empty()) {
+        out.problems.push_back({item.file, item.member, {}, item.error, true});
+        ++out.stats.skipped;
         return;
     }
-    std::size_t size = read_whole(path, buf);
-    static const std::string no_member;
-    visit(path, no_member, buf.data(), size, buf.capacity());
+    ++out.stats.files;
+    out.stats.bytes += item.size;
+    OsvRecord rec;
+    if (!parser.parse(item.json.data(), item.size, item.json.size(), item.file, item.member,
+                      out.arena, rec, out.problems)) {
+        ++out.stats.skipped;
+        return;
+    }
+    rec.origin = out.arena.store(item.member.empty() ? item.file : item.file + ":" + item.member);
+    out.records.push_back(std::move(rec));
 }
+
+// A bounded queue between the reading thread and the decoding thread; buffers go back and
+// forth instead of being allocated per record.
+class ItemQueue {
+public:
+    Item spare() {
+        std::lock_guard lock(mutex_);
+        if (free_.empty()) return {};
+        Item item = std::move(free_.back());
+        free_.pop_back();
+        return item;
+    }
+
+    void recycle(Item&& item) {
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(item));
+    }
+
+    // False when the decoder gave up.
+    bool push(Item&& item) {
+        std::unique_lock lock(mutex_);
+        not_full_.wait(lock, [&] { return items_.size() < capacity || aborted_; });
+        if (aborted_) return false;
+        items_.push_back(std::move(item));
+        not_empty_.notify_one();
+        return true;
+    }
+
+    // False once the queue is closed and empty.
+    bool pop(Item& item) {
+        std::unique_lock lock(mutex_);
+        not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+        if (items_.empty()) return false;
+        item = std::move(items_.front());
+        items_.pop_front();
+        not_full_.notify_one();
+        return true;
+    }
+
+    void close() {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        not_empty_.notify_all();
+    }
+
+    void abort() {
+        std::lock_guard lock(mutex_);
+        aborted_ = true;
+        not_full_.notify_all();
+    }
+
+private:
+    static constexpr std::size_t capacity = 64;
+    std::mutex mutex_;
+    std::condition_variable not_empty_, not_full_;
+    std::deque<Item> items_;
+    std::vector<Item> free_;
+    bool closed_ = false;
+    bool aborted_ = false;
+};
 
 }  // namespace
 
-void read_feed(const std::string& path, OsvParser& parser, FeedLoadStats& stats,
-               std::vector<FeedProblem>& problems,
-               const std::function<void(OsvRecord&&)>& sink) {
-    visit_feed(path, problems,
-               [&](const std::string& file, const std::string& member, const char* data,
-                   std::size_t size, std::size_t capacity) {
-                   ++stats.files;
-                   stats.bytes += size;
-                   OsvRecord rec;
-                   if (!parser.parse(data, size, capacity, file, member, rec, problems)) {
-                       ++stats.skipped;
-                       return;
-                   }
-                   rec.origin = member.empty() ? file : file + ":" + member;
-                   sink(std::move(rec));
-               });
+FeedContent read_feed(const std::string& path, unsigned threads) {
+    FeedSource src = list_feed(path);
+    std::size_t n = src.size();
+    Decoded out;
+
+    if (threads < 2 || n < 256) {
+        OsvParser parser;
+        Item item;
+        for (std::size_t i = 0; i < n; ++i) {
+            read_item(src, i, item);
+            decode_item(parser, item, out);
+        }
+    } else {
+        // Decompressing and decoding cost about the same: one thread each, records in
+        // archive order, so the result does not depend on the thread count.
+        ItemQueue queue;
+        std::exception_ptr error;
+        std::thread decoder([&] {
+            try {
+                OsvParser parser;
+                Item item;
+                while (queue.pop(item)) {
+                    decode_item(parser, item, out);
+                    queue.recycle(std::move(item));
+                }
+            } catch (...) {
+                error = std::current_exception();
+                queue.abort();
+            }
+        });
+        try {
+            for (std::size_t i = 0; i < n; ++i) {
+                Item item = queue.spare();
+                read_item(src, i, item);
+                if (!queue.push(std::move(item))) break;
+            }
+        } catch (...) {
+            queue.close();
+            decoder.join();
+            throw;
+        }
+        queue.close();
+        decoder.join();
+        if (error) std::rethrow_exception(error);
+    }
+
+    FeedContent content;
+    content.records = std::move(out.records);
+    content.arenas.push_back(std::move(out.arena));
+    content.problems = std::move(out.problems);
+    content.stats = out.stats;
+    return content;
 }
 
 std::vector<FeedBytes> read_feed_bytes(const std::string& path) {
+    FeedSource src = list_feed(path);
     std::vector<FeedBytes> out;
-    std::vector<FeedProblem> ignored;
-    visit_feed(path, ignored,
-               [&](const std::string& file, const std::string& member, const char* data,
-                   std::size_t size, std::size_t) {
-                   out.push_back({member.empty() ? file : member, std::string(data, size)});
-               });
+    Item item;
+    for (std::size_t i = 0; i < src.size(); ++i) {
+        read_item(src, i, item);
+        if (item.error.empty())
+            out.push_back({item.member.empty() ? item.file : item.member,
+                           std::string(item.json.data(), item.size)});
+    }
     return out;
 }
 

@@ -127,9 +127,9 @@ struct FeedContent {
 };
 
 /// Reads every record of a feed path: a directory searched recursively for *.json, an OSV
-/// all.zip, or one .json file. Large feeds are decoded on up to `threads` threads; the
-/// result does not depend on the number. Throws rtguard::Error when the path cannot be
-/// read at all (missing, unreadable, not a zip archive).
+/// all.zip, or one .json file. With `threads` > 1, large feeds are read (decompressed) on
+/// the calling thread and decoded on another; the result does not depend on it. Throws
+/// rtguard::Error when the path cannot be read at all (missing, unreadable, not a zip).
 FeedContent read_feed(const std::string& path, unsigned threads);
 
 /// Seconds since the epoch of an RFC 3339 time or date; no_time when it does not parse.

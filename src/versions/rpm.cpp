@@ -82,8 +82,8 @@ const char* parse_rpm(std::string_view v, RpmVersion& out) noexcept {
         out.release = v.substr(dash + 1);
         v = v.substr(0, dash);
     }
+    // rpm itself takes an empty version when an epoch or a release is given.
     out.version = v;
-    if (v.empty()) return "version part is empty";
     return nullptr;
 }
 

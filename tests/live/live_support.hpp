@@ -82,7 +82,8 @@ inline void drain_until_exit(BpfSource& source, pid_t pid, Run& run) {
         if (r < 0) throw std::runtime_error("waitpid failed");
     }
     source.stop();
-    while (!source.at_end()) source.next_batch(run.events, 4096);
+    while (!source.at_end())
+        source.next_batch(run.events, 4096);
 }
 
 /// Starts `argv` under `source`, collects its events until it exits.
@@ -139,7 +140,8 @@ inline std::string cgroup2_mount() {
 /// Forks a child that moves itself into `cgroup_dir` and then runs `argv`; returns its pid.
 inline pid_t spawn_in_cgroup(const std::string& cgroup_dir, const std::vector<std::string>& argv) {
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::string procs = cgroup_dir + "/cgroup.procs";
     pid_t pid = ::fork();
@@ -168,8 +170,7 @@ inline std::vector<const Event*> execs_of(const std::vector<Event>& events,
     for (const auto* e : of_kind(events, EventKind::exec)) {
         bool exe_match = e->exe.size() >= name.size() &&
                          e->exe.compare(e->exe.size() - name.size(), name.size(), name) == 0;
-        if (exe_match || (!e->exec.argv.empty() && e->exec.argv[0] == name))
-            out.push_back(e);
+        if (exe_match || (!e->exec.argv.empty() && e->exec.argv[0] == name)) out.push_back(e);
     }
     return out;
 }

@@ -36,8 +36,10 @@ struct Scenario {
                                   "#!/bin/bash\n"
                                   "cat /etc/hostname > /dev/null\n"
                                   "ls / > /dev/null\n"
-                                  "head -c 4 " + data + " > /dev/null\n"
-                                  "exec 3<>/dev/tcp/127.0.0.1/" +
+                                  "head -c 4 " +
+                                      data +
+                                      " > /dev/null\n"
+                                      "exec 3<>/dev/tcp/127.0.0.1/" +
                                       std::to_string(known_port.port()) +
                                       "\n"
                                       "exec 3>&-\n"
@@ -50,7 +52,8 @@ struct Scenario {
             Run run = run_watched(source, {script}, workload_key);
             REQUIRE(WIFEXITED(run.status));
             REQUIRE(WEXITSTATUS(run.status) == 0);
-            for (const auto& e : run.events) baseline.learn(e);
+            for (const auto& e : run.events)
+                baseline.learn(e);
         }
     }
 };
@@ -73,22 +76,23 @@ std::vector<Alert> monitor(const std::string& deviation) {
     Run run = run_watched(source, argv, workload_key);
 
     std::vector<Alert> alerts;
-    for (const auto& e : run.events) detector.check(e, alerts);
+    for (const auto& e : run.events)
+        detector.check(e, alerts);
     return alerts;
 }
 
 std::string describe(const std::vector<Alert>& alerts) {
     std::string out;
-    for (const auto& a : alerts) out += std::string(to_string(a.rule)) + " " + a.subject + "\n";
+    for (const auto& a : alerts)
+        out += std::string(to_string(a.rule)) + " " + a.subject + "\n";
     return out;
 }
 
 /// The alerts of `rule` about `subject`.
-std::size_t count_alerts(const std::vector<Alert>& alerts, Rule rule,
-                         const std::string& subject) {
-    return static_cast<std::size_t>(std::count_if(alerts.begin(), alerts.end(), [&](const Alert& a) {
-        return a.rule == rule && a.subject == subject;
-    }));
+std::size_t count_alerts(const std::vector<Alert>& alerts, Rule rule, const std::string& subject) {
+    return static_cast<std::size_t>(
+        std::count_if(alerts.begin(), alerts.end(),
+                      [&](const Alert& a) { return a.rule == rule && a.subject == subject; }));
 }
 
 }  // namespace
@@ -159,9 +163,8 @@ TEST_CASE("a connection to a new port raises unexpected_network") {
     std::uint16_t port = scenario().new_port.port();
     auto alerts = monitor("exec 4<>/dev/tcp/127.0.0.1/" + std::to_string(port));
     INFO(describe(alerts));
-    auto it = std::find_if(alerts.begin(), alerts.end(), [](const Alert& a) {
-        return a.rule == Rule::unexpected_network;
-    });
+    auto it = std::find_if(alerts.begin(), alerts.end(),
+                           [](const Alert& a) { return a.rule == Rule::unexpected_network; });
     REQUIRE(it != alerts.end());
     CHECK(it->event.net.port == port);
     CHECK(it->event.net.address == "127.0.0.1");
@@ -171,8 +174,8 @@ TEST_CASE("a connection to a new port raises unexpected_network") {
 TEST_CASE("a write to a new file under /etc raises unexpected_write") {
     RTGUARD_REQUIRE_LIVE();
     std::random_device rd;
-    std::string path = "/etc/rtguard-live-" + std::to_string(getpid()) + "-" +
-                       std::to_string(rd() % 1000000);
+    std::string path =
+        "/etc/rtguard-live-" + std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
     auto alerts = monitor("echo x > " + path);
     std::filesystem::remove(path);
     INFO(describe(alerts));
@@ -188,16 +191,18 @@ TEST_CASE("events lost in an exec storm raise monitoring_degraded") {
     o.ring_buffer_bytes = 4096;
     o.dedupe = false;
     BpfSource source(o);
-    pid_t pid = source.spawn({scenario().script, "for i in $(seq 1000); do /bin/true; done"},
-                             workload_key);
+    pid_t pid =
+        source.spawn({scenario().script, "for i in $(seq 1000); do /bin/true; done"}, workload_key);
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);
     std::vector<Event> events;
     source.stop();
-    while (!source.at_end()) source.next_batch(events, 4096);
+    while (!source.at_end())
+        source.next_batch(events, 4096);
 
     std::vector<Alert> alerts;
-    for (const auto& e : events) detector.check(e, alerts);
+    for (const auto& e : events)
+        detector.check(e, alerts);
     INFO(describe(alerts));
     auto degraded = std::find_if(alerts.begin(), alerts.end(), [](const Alert& a) {
         return a.rule == Rule::monitoring_degraded && a.subject == "exec";

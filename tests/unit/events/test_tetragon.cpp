@@ -65,7 +65,8 @@ TEST_CASE("tetragon export lines of events.json give exec events with their cont
     auto events = read_all(source);
 
     REQUIRE(events.size() == 3);
-    for (const auto& e : events) CHECK(e.kind == EventKind::exec);
+    for (const auto& e : events)
+        CHECK(e.kind == EventKind::exec);
     CHECK(source.counters().events == 3);
     CHECK(source.counters().skipped == 0);
 
@@ -165,12 +166,13 @@ TEST_CASE("exec and exit samples keep argv, cwd and the exit status") {
     auto exec = read_file(book / "03_chapter__00_process_lifecycle__nc_process_exec.json");
     REQUIRE(exec.size() == 1);
     CHECK(exec[0].kind == EventKind::exec);
-    CHECK(exec[0].exec.argv == std::vector<std::string>{
-                                   "/usr/bin/nc", "raiz3gjkgtfhkkc.not-reverse-shell.com", "443"});
+    CHECK(exec[0].exec.argv ==
+          std::vector<std::string>{"/usr/bin/nc", "raiz3gjkgtfhkkc.not-reverse-shell.com", "443"});
     CHECK(exec[0].exec.cwd == "/usr/share/elasticsearch");
     CHECK(exec[0].ppid == 38312);
 
-    auto exit = read_file(book / "03_chapter__00_process_lifecycle__lifecycle_sh_process_exit.json");
+    auto exit =
+        read_file(book / "03_chapter__00_process_lifecycle__lifecycle_sh_process_exit.json");
     REQUIRE(exit.size() == 1);
     CHECK(exit[0].kind == EventKind::exit);
     CHECK(exit[0].exit_code == 0);  // no status member: the process exited with 0
@@ -205,7 +207,8 @@ TEST_CASE("every book sample maps to the expected kinds, also when concatenated"
     std::string concatenated;
     for (const auto& file : files) {
         TetragonSource source(file.string(), {.strict = true});
-        for (const auto& e : read_all(source)) ++kinds[e.kind];
+        for (const auto& e : read_all(source))
+            ++kinds[e.kind];
         skipped += source.counters().skipped;
         concatenated += slurp(file);
     }
@@ -255,14 +258,14 @@ TEST_CASE("arguments are split like a shell splits simple quoting") {
 TEST_CASE("hand-written records map process, container and time fields") {
     TempDir dir;
     std::string path = dir.file("export.json");
-    std::string lines =
-        record("process_exec", "") + "\n" +
-        record("process_exit", R"(,"signal":"SIGKILL")") + "\n" +
-        record("process_exit", R"(,"status":3)") + "\n" +
-        record("process_exec", "", R"(,"time":"2024-03-01T13:00:00.5+01:00")") + "\n" +
-        record("process_exec", "", "") + "\n" +
-        R"({"rate_limit_info":{"number_of_dropped_process_events":"42"},"time":"2024-03-01T12:00:00.5Z"})" +
-        "\n";
+    std::string lines = record("process_exec", "") + "\n" +
+                        record("process_exit", R"(,"signal":"SIGKILL")") + "\n" +
+                        record("process_exit", R"(,"status":3)") + "\n" +
+                        record("process_exec", "", R"(,"time":"2024-03-01T13:00:00.5+01:00")") +
+                        "\n" + record("process_exec", "", "") + "\n" +
+                        R"({"rate_limit_info":{"number_of_dropped_process_events":"42"},)"
+                        R"("time":"2024-03-01T12:00:00.5Z"})" +
+                        "\n";
     write_text(path, lines);
 
     TetragonSource source(path, {.strict = true});
@@ -275,9 +278,9 @@ TEST_CASE("hand-written records map process, container and time fields") {
     CHECK(events[0].exec.cwd == "/srv");
     CHECK(events[0].time_ns == noon_and_a_half);
 
-    CHECK(events[1].exit_code == 9);       // killed by SIGKILL
-    CHECK(events[2].exit_code == 3 << 8);  // exit(3), as a wait status
-    CHECK(events[3].time_ns == noon_and_a_half);  // the same instant written with an offset
+    CHECK(events[1].exit_code == 9);                     // killed by SIGKILL
+    CHECK(events[2].exit_code == 3 << 8);                // exit(3), as a wait status
+    CHECK(events[3].time_ns == noon_and_a_half);         // the same instant written with an offset
     CHECK(events[4].time_ns == 1709294399000000000ull);  // no "time": the start time
 
     CHECK(events[5].kind == EventKind::lost);
@@ -344,7 +347,7 @@ TEST_CASE("kprobes on socket and file hooks map to network and open events") {
     CHECK(events[2].path == "/var/log/app.log");
     CHECK(events[2].flags == 01);  // MAY_WRITE
     CHECK(events[3].path == "/etc/hosts");
-    CHECK(events[3].flags == 0);  // MAY_READ
+    CHECK(events[3].flags == 0);                // MAY_READ
     CHECK(events[4].path == "/srv/data/x.db");  // relative to the cwd through AT_FDCWD
     CHECK(events[4].flags == 66);               // O_RDWR|O_CREAT as passed
     CHECK(events[5].path == "rel");             // relative to an unknown directory fd
@@ -363,16 +366,15 @@ TEST_CASE("kprobes on socket and file hooks map to network and open events") {
 TEST_CASE("malformed tetragon records are skipped naming line and JSON path") {
     TempDir dir;
     std::string path = dir.file("bad.json");
-    write_text(path,
-               record("process_exec", "") + "\n" +                                   // line 1
-                   "{\"process_exec\":\n" +                                          // line 2
-                   R"({"process_exec":{"process":{"uid":1}},"time":"2024-03-01T12:00:00Z"})" +
-                   "\n" +                                                            // line 3
-                   record("process_exit", "", R"(,"time":"yesterday")") + "\n" +     // line 4
-                   record("process_kprobe", "") + "\n" +                             // line 5
-                   R"({"node_name":"n1"})" + "\n" +                                  // line 6
-                   record("process_exit", "", "") + "\n" +                           // line 7
-                   record("process_exec", "") + "\n");                               // line 8
+    write_text(path, record("process_exec", "") + "\n" +  // line 1
+                         "{\"process_exec\":\n" +         // line 2
+                         R"({"process_exec":{"process":{"uid":1}},"time":"2024-03-01T12:00:00Z"})" +
+                         "\n" +                                                         // line 3
+                         record("process_exit", "", R"(,"time":"yesterday")") + "\n" +  // line 4
+                         record("process_kprobe", "") + "\n" +                          // line 5
+                         R"({"node_name":"n1"})" + "\n" +                               // line 6
+                         record("process_exit", "", "") + "\n" +                        // line 7
+                         record("process_exec", "") + "\n");                            // line 8
 
     TetragonSource source(path);
     auto events = read_all(source);
@@ -391,7 +393,8 @@ TEST_CASE("malformed tetragon records are skipped naming line and JSON path") {
 
     TetragonSource strict(path, {.strict = true});
     std::vector<Event> out;
-    CHECK_THROWS_WITH_AS(strict.next_batch(out, 10), doctest::Contains((path + ":line 2:").c_str()), Error);
+    CHECK_THROWS_WITH_AS(strict.next_batch(out, 10), doctest::Contains((path + ":line 2:").c_str()),
+                         Error);
 }
 
 TEST_CASE("a pretty-printed export with a damaged object resumes at the next object") {

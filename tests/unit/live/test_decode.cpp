@@ -43,7 +43,8 @@ rtg_hdr header(std::uint16_t type, std::uint32_t pid) {
 template <typename T>
 std::vector<unsigned char> record(T fixed, const std::vector<std::string>& parts) {
     std::vector<unsigned char> out(sizeof(T));
-    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    for (const auto& p : parts)
+        out.insert(out.end(), p.begin(), p.end());
     fixed.hdr.size = static_cast<std::uint16_t>(out.size());
     std::memcpy(out.data(), &fixed, sizeof(T));
     return out;
@@ -72,7 +73,8 @@ std::vector<unsigned char> exec_record(const ExecSpec& s) {
 
 std::string nul_joined(const std::vector<std::string>& args) {
     std::string out;
-    for (const auto& a : args) out += a + std::string(1, '\0');
+    for (const auto& a : args)
+        out += a + std::string(1, '\0');
     return out;
 }
 

@@ -12,8 +12,7 @@ namespace {
 const std::string id_a = "4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c";
 const std::string id_b = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-void check_container(const std::string& path, const std::string& runtime,
-                     const std::string& id) {
+void check_container(const std::string& path, const std::string& runtime, const std::string& id) {
     CAPTURE(path);
     auto ref = parse_container_cgroup(path);
     REQUIRE(ref.has_value());
@@ -30,23 +29,23 @@ TEST_CASE("docker cgroups name the container with the systemd and cgroupfs drive
 }
 
 TEST_CASE("containerd and kubernetes cgroups name the container") {
-    check_container("/kubepods.slice/kubepods-burstable.slice/"
-                    "kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
-                    "cri-containerd-" +
-                        id_a + ".scope",
-                    "containerd", id_a);
+    check_container(
+        "/kubepods.slice/kubepods-burstable.slice/"
+        "kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/"
+        "cri-containerd-" +
+            id_a + ".scope",
+        "containerd", id_a);
     check_container("/kubepods/burstable/pod1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901/" + id_a,
                     "kubernetes", id_a);
     check_container("/kubepods/besteffort/podabc/" + id_b, "kubernetes", id_b);
 }
 
 TEST_CASE("cri-o and podman cgroups name the container but not its conmon monitor") {
-    check_container("/kubepods.slice/kubepods-pod1.slice/crio-" + id_a + ".scope", "cri-o",
-                    id_a);
+    check_container("/kubepods.slice/kubepods-pod1.slice/crio-" + id_a + ".scope", "cri-o", id_a);
     check_container("/machine.slice/libpod-" + id_a + ".scope", "podman", id_a);
-    check_container("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + id_b +
-                        ".scope",
-                    "podman", id_b);
+    check_container(
+        "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + id_b + ".scope",
+        "podman", id_b);
     check_container("/libpod_parent/libpod-" + id_a, "podman", id_a);
 
     CHECK_FALSE(parse_container_cgroup("/machine.slice/libpod-conmon-" + id_a + ".scope"));
