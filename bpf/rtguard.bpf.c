@@ -70,6 +70,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 agent_tgid = 0;
 const volatile __u32 dedupe = 1;
 
+/* Set by user space while running: whether any cgroup is watched (saves a lookup per syscall). */
+__u32 cgroups_watched = 0;
+
 struct rtg_scratch {
 	char buf[RTG_SCRATCH_SIZE];
 	const unsigned char *names[RTG_WALK_SLOTS];
@@ -182,11 +185,13 @@ static __always_inline int current_workload(struct workload *wl)
 
 	if (tgid == agent_tgid)
 		return 0;
-	cgroup = bpf_get_current_cgroup_id();
-	wl->cgroup = cgroup;
 
 	/* A watched process tree wins over a watched cgroup. */
 	tree = bpf_map_lookup_elem(&watched_tgids, &tgid);
+	if (!tree && !cgroups_watched)
+		return 0;
+	cgroup = bpf_get_current_cgroup_id();
+	wl->cgroup = cgroup;
 	if (tree) {
 		wl->tree = tree->root;
 		wl->key = RTG_WL_TREE_BIT | tree->root;

@@ -44,8 +44,8 @@ std::string this_hostname() {
 
 int run_detect(const std::vector<std::string>& args) {
     auto a = parse_args(args, {"--help", "--baseline=", "--format=", "--workload=",
-                               "--image-digest=", "--check-arguments", "--unknown-workload=",
-                               "--rate-limit=", "--hostname=", "--strict"});
+                               "--image-digest=", "--check-arguments",
+                               "--unknown-workload=", "--rate-limit=", "--hostname=", "--strict"});
     if (a.has("--help")) {
         fmt::print("{}", detect_usage);
         return 0;

@@ -64,11 +64,11 @@ int run_learn(const std::vector<std::string>& args) {
     baseline.save(*output);
 
     for (const Profile* p : learned.profiles()) {
-        fmt::print(stderr, "rtguard learn: {}{}: {} events, {} entries{}\n", p->workload(),
-                   p->image_digest().empty() ? "" : " @ " + p->image_digest(), p->events_total(),
-                   p->entry_count(),
-                   p->lost_total() ? fmt::format(", {} events LOST while learning", p->lost_total())
-                                   : "");
+        fmt::print(
+            stderr, "rtguard learn: {}{}: {} events, {} entries{}\n", p->workload(),
+            p->image_digest().empty() ? "" : " @ " + p->image_digest(), p->events_total(),
+            p->entry_count(),
+            p->lost_total() ? fmt::format(", {} events LOST while learning", p->lost_total()) : "");
     }
     fmt::print(stderr, "rtguard learn: {} events read, {} skipped; {} profiles written to {}\n",
                totals.events, totals.skipped, baseline.size(), *output);

@@ -34,11 +34,14 @@ std::string duration_text(double seconds) {
     return fmt::format("{:.1f}d", seconds / 86400);
 }
 
-std::string time_text(std::uint64_t ns) { return ns ? rfc3339_ns(ns) : "-"; }
+std::string time_text(std::uint64_t ns) {
+    return ns ? rfc3339_ns(ns) : "-";
+}
 
 // Heads a section and returns how many of `total` entries to list.
 std::size_t section(const char* title, std::size_t total, std::size_t limit) {
-    fmt::print("  {} ({}){}\n", title, total, total > limit ? fmt::format(", first {}", limit) : "");
+    fmt::print("  {} ({}){}\n", title, total,
+               total > limit ? fmt::format(", first {}", limit) : "");
     return std::min(total, limit);
 }
 
@@ -62,20 +65,22 @@ void show_profile(const Profile& p, std::size_t limit) {
         for (std::size_t k = 1; k < event_kind_count; ++k) {
             auto kind = static_cast<EventKind>(k);
             if (p.lost(kind)) {
-                lost += fmt::format("{}{} {}", lost.empty() ? "" : ", ", to_string(kind), p.lost(kind));
+                lost +=
+                    fmt::format("{}{} {}", lost.empty() ? "" : ", ", to_string(kind), p.lost(kind));
             }
         }
-        fmt::print("  LOST           {} events while learning ({}): the baseline may be incomplete\n",
-                   p.lost_total(), lost);
+        fmt::print(
+            "  LOST           {} events while learning ({}): the baseline may be incomplete\n",
+            p.lost_total(), lost);
     } else {
         fmt::print("  lost           none\n");
     }
 
     ConvergenceStatus c = p.convergence();
-    fmt::print("  convergence    {} entries; last new entry {} ({} before the window's end); "
-               "{:.2f} new per minute over the last 5 minutes\n",
-               c.entries, time_text(c.last_new_ns), duration_text(c.quiet_seconds),
-               c.rate_per_minute);
+    fmt::print(
+        "  convergence    {} entries; last new entry {} ({} before the window's end); "
+        "{:.2f} new per minute over the last 5 minutes\n",
+        c.entries, time_text(c.last_new_ns), duration_text(c.quiet_seconds), c.rate_per_minute);
 
     auto exes = p.executables();
     std::size_t n = section("executables", exes.size(), limit);
@@ -100,8 +105,10 @@ void show_profile(const Profile& p, std::size_t limit) {
         note(e.deleted, "deleted");
         note(e.writable_dir, "writable dir");
         fmt::print("    {:>7}x {}  [{}]\n", e.count, e.path, notes);
-        for (const auto& s : e.scripts) fmt::print("             script {}\n", s);
-        for (const auto& s : e.loaded_programs) fmt::print("             loaded {}\n", s);
+        for (const auto& s : e.scripts)
+            fmt::print("             script {}\n", s);
+        for (const auto& s : e.loaded_programs)
+            fmt::print("             loaded {}\n", s);
     }
 
     auto files = p.files();
@@ -117,7 +124,8 @@ void show_profile(const Profile& p, std::size_t limit) {
         const PatternEntry& pe = *patterns[i];
         fmt::print("    {:>7}x {:<3} {}  (absorbed {} paths)\n", pe.count, to_string(pe.access),
                    pe.pattern, pe.absorbed);
-        for (const auto& s : pe.sample) fmt::print("             e.g. {}\n", s);
+        for (const auto& s : pe.sample)
+            fmt::print("             e.g. {}\n", s);
     }
 
     auto net = p.network();
@@ -140,8 +148,8 @@ void show_profile(const Profile& p, std::size_t limit) {
 }
 
 int run_show(const std::vector<std::string>& args) {
-    auto a = parse_args(args, {"--help", "--all", "--limit=", "--workload=", "--image-digest=",
-                               "--seccomp"});
+    auto a = parse_args(
+        args, {"--help", "--all", "--limit=", "--workload=", "--image-digest=", "--seccomp"});
     if (a.has("--help")) {
         fmt::print("{}", show_usage);
         return 0;
@@ -167,9 +175,10 @@ int run_show(const std::vector<std::string>& args) {
 
     if (a.has("--seccomp")) {
         if (selected.size() != 1) {
-            throw UsageError(fmt::format("--seccomp needs exactly one profile, and {} match; "
-                                         "choose with --workload and --image-digest",
-                                         selected.size()));
+            throw UsageError(
+                fmt::format("--seccomp needs exactly one profile, and {} match; "
+                            "choose with --workload and --image-digest",
+                            selected.size()));
         }
         fmt::print("{}", selected[0]->seccomp_profile());
         return 0;

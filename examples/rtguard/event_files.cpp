@@ -29,7 +29,8 @@ EventFormat detect_event_format(const std::string& path) {
     std::string line;
     constexpr std::size_t max_header = 1 << 16;
     char c;
-    while (line.size() < max_header && in.get(c) && c != '\n') line.push_back(c);
+    while (line.size() < max_header && in.get(c) && c != '\n')
+        line.push_back(c);
 
     simdjson::dom::parser parser;
     simdjson::dom::element header;
@@ -39,8 +40,7 @@ EventFormat detect_event_format(const std::string& path) {
     return EventFormat::replay;
 }
 
-std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat format,
-                                         bool strict) {
+std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat format, bool strict) {
     if (format == EventFormat::automatic) format = detect_event_format(path);
     if (format == EventFormat::replay) {
         ReplayOptions o;
@@ -52,8 +52,7 @@ std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat fo
     return std::make_unique<TetragonSource>(path, o);
 }
 
-ReadTotals read_event_files(const std::vector<std::string>& paths, EventFormat format,
-                            bool strict,
+ReadTotals read_event_files(const std::vector<std::string>& paths, EventFormat format, bool strict,
                             const std::function<void(std::vector<Event>&)>& on_events) {
     ReadTotals totals;
     std::vector<Event> batch;

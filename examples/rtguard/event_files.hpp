@@ -21,8 +21,7 @@ EventFormat parse_event_format(const std::string& text);
 EventFormat detect_event_format(const std::string& path);
 
 /// Opens one events file in the given format (automatic: detected). Throws rtguard::Error.
-std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat format,
-                                         bool strict);
+std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat format, bool strict);
 
 /// Totals over the files read, for the closing summary.
 struct ReadTotals {
@@ -33,8 +32,7 @@ struct ReadTotals {
 
 /// Reads every file in turn, handing each batch to `on_events`; reports each file's skipped
 /// records on stderr (the first few messages, then a count).
-ReadTotals read_event_files(const std::vector<std::string>& paths, EventFormat format,
-                            bool strict,
+ReadTotals read_event_files(const std::vector<std::string>& paths, EventFormat format, bool strict,
                             const std::function<void(std::vector<Event>&)>& on_events);
 
 }  // namespace rtguard::cli

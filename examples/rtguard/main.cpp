@@ -15,6 +15,7 @@ namespace rtguard::cli {
 // Each subcommand lives in its own cmd_<name>.cpp.
 extern const Command profile_command, monitor_command, record_command;
 extern const Command vercmp_command;
+extern const Command match_command, watch_command;
 extern const Command learn_command, detect_command, show_command;
 }  // namespace rtguard::cli
 
@@ -31,6 +32,8 @@ const Command commands[] = {
     rtguard::cli::monitor_command,
     rtguard::cli::record_command,
     rtguard::cli::vercmp_command,
+    rtguard::cli::match_command,
+    rtguard::cli::watch_command,
 };
 
 void print_help() {

@@ -171,6 +171,9 @@ public:
 
     /// The access recorded for `path`, through its literal entry and every matching pattern.
     Access file_access(std::string_view path) const;
+    /// covers(file_access(path), wanted), looking at patterns only when the literal entry
+    /// does not already allow it (the detector's common case).
+    bool allows(std::string_view path, Access wanted) const;
     bool has_endpoint(const NetworkEndpoint& endpoint) const;
     bool has_syscall(std::int32_t nr) const;
 

@@ -77,23 +77,15 @@ struct DetectorOptions {
     /// whole components), in addition to events flagged exec.writable_dir.
     std::vector<std::string> writable_dirs = {"/tmp", "/dev/shm", "/var/tmp"};
     /// Sensitive paths: globs where '*' matches any bytes, '/' included.
+    // One line per kind of secret reads better than a packed table.
+    // clang-format off
     std::vector<std::string> sensitive_paths = {
-        "/etc/shadow",
-        "/etc/shadow-",
-        "/etc/gshadow",
-        "/etc/gshadow-",
-        "/etc/sudoers*",
-        "/root/.ssh/*",
-        "/home/*/.ssh/*",
-        "/etc/ssl/private/*",
-        "/var/run/secrets/kubernetes.io/serviceaccount/*",
-        "/run/secrets/*",
-        "*/id_rsa",
-        "*/id_dsa",
-        "*/id_ecdsa",
-        "*/id_ed25519",
-        "*.key",
+        "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers*",
+        "/root/.ssh/*", "/home/*/.ssh/*", "*/id_rsa", "*/id_dsa", "*/id_ecdsa", "*/id_ed25519",
+        "/etc/ssl/private/*", "*.key",
+        "/var/run/secrets/kubernetes.io/serviceaccount/*", "/run/secrets/*",
     };
+    // clang-format on
 };
 
 /// Counters of a detector's work.

@@ -1,6 +1,7 @@
 // Events, the replay and Tetragon sources, and the recorder.
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "common.hpp"
@@ -88,9 +89,25 @@ void apply_kwargs(T& target, const Setters<T>& setters, const py::kwargs& kwargs
     }
 }
 
+/// Integers must be int and in range; flags must be bool.
 template <class T, class M>
-std::function<void(T&, py::handle)> set_number(M T::*member) {
-    return [member](T& t, py::handle v) { t.*member = v.cast<M>(); };
+std::function<void(T&, py::handle)> set_number(M T::*member, const char* what) {
+    return [member, what](T& t, py::handle v) {
+        if constexpr (std::is_same_v<M, bool>) {
+            if (!PyBool_Check(v.ptr())) throw py::type_error(std::string(what) + " must be a bool");
+            t.*member = v.ptr() == Py_True;
+        } else {
+            if (!PyLong_Check(v.ptr()) || PyBool_Check(v.ptr())) {
+                throw py::type_error(std::string(what) + " must be an int");
+            }
+            try {
+                t.*member = v.cast<M>();
+            } catch (const py::cast_error&) {
+                throw py::value_error(std::string(what) + " is out of range: " +
+                                      py::repr(v).cast<std::string>());
+            }
+        }
+    };
 }
 
 template <class T>
@@ -106,12 +123,12 @@ std::function<void(T&, py::handle)> set_enum(E T::*member, const char* what) {
 const Setters<ExecDetail>& exec_setters() {
     static const Setters<ExecDetail> setters{
         {"argv", [](ExecDetail& d, py::handle v) { d.argv = encode_list(v, "argv"); }},
-        {"dev", set_number(&ExecDetail::dev)},
-        {"ino", set_number(&ExecDetail::ino)},
-        {"upper_layer", set_number(&ExecDetail::upper_layer)},
-        {"memory", set_number(&ExecDetail::memory)},
-        {"deleted", set_number(&ExecDetail::deleted)},
-        {"writable_dir", set_number(&ExecDetail::writable_dir)},
+        {"dev", set_number(&ExecDetail::dev, "dev")},
+        {"ino", set_number(&ExecDetail::ino, "ino")},
+        {"upper_layer", set_number(&ExecDetail::upper_layer, "upper_layer")},
+        {"memory", set_number(&ExecDetail::memory, "memory")},
+        {"deleted", set_number(&ExecDetail::deleted, "deleted")},
+        {"writable_dir", set_number(&ExecDetail::writable_dir, "writable_dir")},
         {"interpreter", set_text(&ExecDetail::interpreter, "interpreter")},
         {"script", set_text(&ExecDetail::script, "script")},
         {"loader", set_text(&ExecDetail::loader, "loader")},
@@ -127,7 +144,7 @@ const Setters<NetworkDetail>& net_setters() {
         {"family", set_enum(&NetworkDetail::family, "family")},
         {"protocol", set_enum(&NetworkDetail::protocol, "protocol")},
         {"address", set_text(&NetworkDetail::address, "address")},
-        {"port", set_number(&NetworkDetail::port)},
+        {"port", set_number(&NetworkDetail::port, "port")},
     };
     return setters;
 }
@@ -147,26 +164,26 @@ T detail_arg(py::handle v, const Setters<T>& setters, const char* type_name) {
 
 const Setters<Event>& event_setters() {
     static const Setters<Event> setters{
-        {"time_ns", set_number(&Event::time_ns)},
+        {"time_ns", set_number(&Event::time_ns, "time_ns")},
         {"workload", set_text(&Event::workload, "workload")},
-        {"pid", set_number(&Event::pid)},
-        {"ppid", set_number(&Event::ppid)},
-        {"uid", set_number(&Event::uid)},
+        {"pid", set_number(&Event::pid, "pid")},
+        {"ppid", set_number(&Event::ppid, "ppid")},
+        {"uid", set_number(&Event::uid, "uid")},
         {"comm", set_text(&Event::comm, "comm")},
         {"exe", set_text(&Event::exe, "exe")},
         {"exec",
          [](Event& e, py::handle v) { e.exec = detail_arg(v, exec_setters(), "ExecDetail"); }},
-        {"exit_code", set_number(&Event::exit_code)},
+        {"exit_code", set_number(&Event::exit_code, "exit_code")},
         {"path", set_text(&Event::path, "path")},
-        {"flags", set_number(&Event::flags)},
+        {"flags", set_number(&Event::flags, "flags")},
         {"net",
          [](Event& e, py::handle v) { e.net = detail_arg(v, net_setters(), "NetworkDetail"); }},
-        {"syscall_nr", set_number(&Event::syscall_nr)},
+        {"syscall_nr", set_number(&Event::syscall_nr, "syscall_nr")},
         {"syscall_name", set_text(&Event::syscall_name, "syscall_name")},
         {"uring_op", set_enum(&Event::uring_op, "uring_op")},
-        {"uring_count", set_number(&Event::uring_count)},
+        {"uring_count", set_number(&Event::uring_count, "uring_count")},
         {"lost_kind", set_enum(&Event::lost_kind, "lost_kind")},
-        {"lost_count", set_number(&Event::lost_count)},
+        {"lost_count", set_number(&Event::lost_count, "lost_count")},
     };
     return setters;
 }

@@ -65,7 +65,8 @@ void Baseline::learn(const Event& event) {
     if (event.kind == EventKind::lost && event.workload.empty()) {
         auto k = static_cast<std::size_t>(event.lost_kind);
         if (k < impl_->session_lost.size()) impl_->session_lost[k] += event.lost_count;
-        for (auto& [key, profile] : impl_->profiles) profile.learn(event);
+        for (auto& [key, profile] : impl_->profiles)
+            profile.learn(event);
         return;
     }
     impl_->route(event.workload)->learn(event);
@@ -81,18 +82,22 @@ Profile& Baseline::profile(const std::string& workload, const std::string& image
 }
 
 const Profile* Baseline::find(std::string_view workload, std::string_view image_digest) const {
-    auto it = impl_->profiles.find(std::make_pair(std::string(workload), std::string(image_digest)));
+    auto it =
+        impl_->profiles.find(std::make_pair(std::string(workload), std::string(image_digest)));
     return it == impl_->profiles.end() ? nullptr : &it->second;
 }
 
 std::vector<const Profile*> Baseline::profiles() const {
     std::vector<const Profile*> out;
     out.reserve(impl_->profiles.size());
-    for (const auto& [key, p] : impl_->profiles) out.push_back(&p);
+    for (const auto& [key, p] : impl_->profiles)
+        out.push_back(&p);
     return out;
 }
 
-std::size_t Baseline::size() const noexcept { return impl_->profiles.size(); }
+std::size_t Baseline::size() const noexcept {
+    return impl_->profiles.size();
+}
 
 void Baseline::merge(const Baseline& other) {
     // Copy first: merging a baseline into itself must not iterate what it modifies.
@@ -121,7 +126,9 @@ bool Baseline::converged(double quiet_seconds, double max_new_per_minute, std::u
     return true;
 }
 
-void Baseline::save(const std::string& path) const { detail::write_file_atomic(path, to_json()); }
+void Baseline::save(const std::string& path) const {
+    detail::write_file_atomic(path, to_json());
+}
 
 Baseline Baseline::load(const std::string& path, BaselineOptions options) {
     std::string text = detail::read_file(path, std::size_t(1) << 30);

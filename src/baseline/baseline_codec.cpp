@@ -45,7 +45,8 @@ void write_bytes(detail::JsonWriter& w, const std::string& s) {
 template <class Set>
 void write_bytes_array(detail::JsonWriter& w, std::string_view name, const Set& set) {
     w.key(name).begin_array();
-    for (const auto& s : set) write_bytes(w, s);
+    for (const auto& s : set)
+        write_bytes(w, s);
     w.end_array();
 }
 
@@ -73,7 +74,8 @@ void write_executable(detail::JsonWriter& w, const ExecutableEntry& e) {
     w.key("argument_sets").begin_array();
     for (const auto& args : e.argument_sets) {
         w.begin_array();
-        for (const auto& a : args) write_bytes(w, a);
+        for (const auto& a : args)
+            write_bytes(w, a);
         w.end_array();
     }
     w.end_array();
@@ -107,12 +109,16 @@ void write_profile(detail::JsonWriter& w, const Profile& profile) {
     w.key("convergence").begin_object();
     w.key("last_new_ns").value(p.last_new_ns);
     w.key("recent_new_ns").begin_array();
-    for (auto t : p.recent_new) w.value(t);
+    std::vector<std::uint64_t> recent(p.recent_new.begin(), p.recent_new.end());
+    std::sort(recent.begin(), recent.end());
+    for (auto t : recent)
+        w.value(t);
     w.end_array();
     w.end_object();
 
     w.key("executables").begin_array();
-    for (const ExecutableEntry* e : profile.executables()) write_executable(w, *e);
+    for (const ExecutableEntry* e : profile.executables())
+        write_executable(w, *e);
     w.end_array();
 
     w.key("files").begin_array();
@@ -167,7 +173,8 @@ std::string canonical_profiles(const Baseline& baseline) {
     std::string out;
     detail::JsonWriter w(out);
     w.begin_array();
-    for (const Profile* p : baseline.profiles()) write_profile(w, *p);
+    for (const Profile* p : baseline.profiles())
+        write_profile(w, *p);
     w.end_array();
     return out;
 }
@@ -381,8 +388,8 @@ ExecutableEntry read_executable(const Reader& r, od::value v, const std::string&
     BytesField p;
     r.object(v, path,
              {"path", "path_hex", "count", "identities", "identities_overflow", "argument_sets",
-              "argument_sets_overflow", "interpreters", "scripts", "loaded_programs",
-              "upper_layer", "memory", "deleted", "writable_dir"},
+              "argument_sets_overflow", "interpreters", "scripts", "loaded_programs", "upper_layer",
+              "memory", "deleted", "writable_dir"},
              {"path", "count", "identities", "argument_sets"},
              [&](std::string_view key, od::value& value, const std::string& sub) {
                  if (key == "path") {
@@ -412,8 +419,7 @@ ExecutableEntry read_executable(const Reader& r, od::value v, const std::string&
                      });
                  } else if (key == "argument_sets_overflow") {
                      e.argument_sets_overflow = r.boolean(value, sub);
-                 } else if (key == "interpreters" || key == "scripts" ||
-                            key == "loaded_programs") {
+                 } else if (key == "interpreters" || key == "scripts" || key == "loaded_programs") {
                      auto& set = key == "interpreters" ? e.interpreters
                                  : key == "scripts"    ? e.scripts
                                                        : e.loaded_programs;
@@ -469,8 +475,7 @@ void read_profile(const Reader& r, od::value v, const std::string& path, Baselin
                 // The readable times are derived; a mismatch means the file was edited.
                 if (first != (p.first_ns ? rfc3339_ns(p.first_ns) : "") ||
                     last != (p.last_ns ? rfc3339_ns(p.last_ns) : "")) {
-                    r.fail(errc::bad_value, "first/last do not match first_ns/last_ns", sub,
-                           wat);
+                    r.fail(errc::bad_value, "first/last do not match first_ns/last_ns", sub, wat);
                 }
                 if (p.last_ns < p.first_ns) {
                     r.fail(errc::bad_value, "last_ns is before first_ns", sub, wat);
@@ -550,23 +555,22 @@ void read_profile(const Reader& r, od::value v, const std::string& path, Baselin
                     NetworkEndpoint n;
                     BytesField addr;
                     std::uint64_t count = 0;
-                    r.object(el, ep,
-                             {"op", "protocol", "family", "address", "address_hex", "port",
-                              "count"},
-                             {"op", "protocol", "family", "address", "port", "count"},
-                             [&](std::string_view k, od::value& x, const std::string& xp) {
-                                 if (k == "op") n.op = r.named(x, xp, net_op_from_string, "op");
-                                 if (k == "protocol")
-                                     n.protocol =
-                                         r.named(x, xp, net_proto_from_string, "protocol");
-                                 if (k == "family")
-                                     n.family = r.named(x, xp, net_family_from_string, "family");
-                                 if (k == "address") addr.text = r.string(x, xp);
-                                 if (k == "address_hex") addr.exact = r.hex(x, xp);
-                                 if (k == "port")
-                                     n.port = static_cast<std::uint16_t>(r.uint(x, xp, 65535));
-                                 if (k == "count") count = r.uint(x, xp);
-                             });
+                    r.object(
+                        el, ep,
+                        {"op", "protocol", "family", "address", "address_hex", "port", "count"},
+                        {"op", "protocol", "family", "address", "port", "count"},
+                        [&](std::string_view k, od::value& x, const std::string& xp) {
+                            if (k == "op") n.op = r.named(x, xp, net_op_from_string, "op");
+                            if (k == "protocol")
+                                n.protocol = r.named(x, xp, net_proto_from_string, "protocol");
+                            if (k == "family")
+                                n.family = r.named(x, xp, net_family_from_string, "family");
+                            if (k == "address") addr.text = r.string(x, xp);
+                            if (k == "address_hex") addr.exact = r.hex(x, xp);
+                            if (k == "port")
+                                n.port = static_cast<std::uint16_t>(r.uint(x, xp, 65535));
+                            if (k == "count") count = r.uint(x, xp);
+                        });
                     n.address = addr.value();
                     p.network[n] += count;
                 });
@@ -634,7 +638,8 @@ TopLevelScan scan_top_level(const simdjson::padded_string& text) {
         if (c == '{' || c == '[') ++depth;
         if ((c == '}' || c == ']') && --depth == 0) {
             ++p;
-            while (p < end && space(*p)) ++p;
+            while (p < end && space(*p))
+                ++p;
             scan.after_value = p;
             return scan;
         }
@@ -713,7 +718,8 @@ std::string Baseline::to_json() const {
     w.key("schema").value(schema_version);
     w.key("content_hash").value(std::string(hash_prefix) + sha256_hex(content));
     w.key("profiles").begin_array();
-    for (const Profile* p : profiles()) write_profile(w, *p);
+    for (const Profile* p : profiles())
+        write_profile(w, *p);
     w.end_array();
     w.end_object();
     out += '\n';
@@ -744,13 +750,13 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
                        nullptr);
             }
             if (!parser.iterate(padded).get(doc)) at = find_syntax_error(padded, doc);
-            r.fail(errc::parse_error,
-                   fmt::format("malformed JSON: {}", simdjson::error_message(e)), "$", at);
+            r.fail(errc::parse_error, fmt::format("malformed JSON: {}", simdjson::error_message(e)),
+                   "$", at);
         }
     }
     if (auto e = parser.iterate(padded).get(doc)) {
-        throw Error(errc::parse_error, fmt::format("malformed JSON: {}", simdjson::error_message(e)),
-                    file_name);
+        throw Error(errc::parse_error,
+                    fmt::format("malformed JSON: {}", simdjson::error_message(e)), file_name);
     }
     Reader r(file_name, padded, doc);
 
@@ -762,8 +768,8 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
     {
         od::value v;
         if (top.find_field_unordered("format").get(v)) {
-            r.fail(errc::missing_field, "missing member \"format\" (not an rtguard baseline)",
-                   "$", nullptr);
+            r.fail(errc::missing_field, "missing member \"format\" (not an rtguard baseline)", "$",
+                   nullptr);
         }
         const char* at = r.location(v);
         if (v.get_string().get(format) || format != format_name) {

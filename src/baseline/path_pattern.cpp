@@ -7,7 +7,9 @@
 namespace rtguard::detail {
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 bool is_hex(char c) noexcept {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -66,7 +68,8 @@ bool glob_match(std::string_view p, std::string_view t, bool slash_stops) noexce
         pi = star_p;
         ti = ++star_t;
     }
-    while (pi < p.size() && p[pi] == '*') ++pi;
+    while (pi < p.size() && p[pi] == '*')
+        ++pi;
     return pi == p.size();
 }
 
@@ -156,11 +159,11 @@ std::string component_glob(const std::vector<std::string_view>& names) {
     std::size_t prefix = first.size(), suffix = first.size(), shortest = first.size();
     for (std::string_view n : names) {
         std::size_t p = 0;
-        while (p < prefix && p < n.size() && n[p] == first[p]) ++p;
+        while (p < prefix && p < n.size() && n[p] == first[p])
+            ++p;
         prefix = p;
         std::size_t s = 0;
-        while (s < suffix && s < n.size() &&
-               n[n.size() - 1 - s] == first[first.size() - 1 - s]) {
+        while (s < suffix && s < n.size() && n[n.size() - 1 - s] == first[first.size() - 1 - s]) {
             ++s;
         }
         suffix = s;
@@ -169,8 +172,10 @@ std::string component_glob(const std::vector<std::string_view>& names) {
 
     // Cut back to separators: "req-1" and "req-17" share "req-1", but only "req-" is
     // structure; the shared '1' is chance.
-    while (prefix > 0 && is_alnum(first[prefix - 1])) --prefix;
-    while (suffix > 0 && is_alnum(first[first.size() - suffix])) --suffix;
+    while (prefix > 0 && is_alnum(first[prefix - 1]))
+        --prefix;
+    while (suffix > 0 && is_alnum(first[first.size() - suffix]))
+        --suffix;
     if (prefix + suffix > shortest) suffix = shortest > prefix ? shortest - prefix : 0;
 
     return escape_pattern(first.substr(0, prefix)) + "*" +
@@ -208,7 +213,9 @@ void PatternIndex::insert(std::string_view pattern, std::uint32_t id) {
     node->ids.push_back(id);
 }
 
-void PatternIndex::clear() { root_ = std::make_unique<Node>(); }
+void PatternIndex::clear() {
+    root_ = std::make_unique<Node>();
+}
 
 bool PatternIndex::empty() const noexcept {
     return root_->literal.empty() && root_->wildcard.empty() && root_->ids.empty();
@@ -224,13 +231,13 @@ void PatternIndex::for_each_match(std::string_view path,
         void run(const Node* node, std::size_t pos) const {
             std::size_t slash = path.find('/', pos);
             bool last = slash == std::string_view::npos;
-            std::string_view part =
-                last ? path.substr(pos) : path.substr(pos, slash - pos);
+            std::string_view part = last ? path.substr(pos) : path.substr(pos, slash - pos);
             std::size_t next = last ? path.size() : slash + 1;
 
             auto visit = [&](const Node* child) {
                 if (last) {
-                    for (auto id : child->ids) f(id);
+                    for (auto id : child->ids)
+                        f(id);
                 } else {
                     run(child, next);
                 }

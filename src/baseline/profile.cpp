@@ -12,11 +12,17 @@ namespace {
 // without checking for repeats, which bounds the memory of a long profiling run.
 constexpr std::size_t absorbed_seen_cap = std::size_t(1) << 18;
 
-constexpr std::uint8_t bits(Access a) noexcept { return static_cast<std::uint8_t>(a); }
+constexpr std::uint8_t bits(Access a) noexcept {
+    return static_cast<std::uint8_t>(a);
+}
 
-bool has_exec(Access a) noexcept { return (a & Access::exec) != Access::none; }
+bool has_exec(Access a) noexcept {
+    return (a & Access::exec) != Access::none;
+}
 
-std::size_t kind_index(EventKind kind) noexcept { return static_cast<std::size_t>(kind); }
+std::size_t kind_index(EventKind kind) noexcept {
+    return static_cast<std::size_t>(kind);
+}
 
 // Where a literal path sits in its groups: the leaf component, and the component above it
 // (for per-request directories like /tmp/req-17/body).
@@ -49,7 +55,8 @@ std::string group_key(std::string_view prefix, std::string_view suffix, Access a
 template <class Set>
 void insert_bounded(Set& sample, const typename Set::value_type& v, std::size_t bound) {
     sample.insert(v);
-    while (sample.size() > bound) sample.erase(std::prev(sample.end()));
+    while (sample.size() > bound)
+        sample.erase(std::prev(sample.end()));
 }
 
 }  // namespace
@@ -65,8 +72,10 @@ std::string to_string(Access access) {
 std::optional<Access> access_from_string(std::string_view letters) noexcept {
     Access a = Access::none;
     for (char c : letters) {
-        Access bit = c == 'r' ? Access::read : c == 'w' ? Access::write : c == 'x' ? Access::exec
-                                                                                     : Access::none;
+        Access bit = c == 'r'   ? Access::read
+                     : c == 'w' ? Access::write
+                     : c == 'x' ? Access::exec
+                                : Access::none;
         if (bit == Access::none || (a & bit) != Access::none) return std::nullopt;
         a = a | bit;
     }
@@ -113,7 +122,8 @@ void Profile::Impl::note_new(std::uint64_t t) {
     if (merging) return;
     last_new_ns = std::max(last_new_ns, t);
     recent_new.push_back(t);
-    while (recent_new.size() > options.recent_new_entries) recent_new.pop_front();
+    while (recent_new.size() > options.recent_new_entries)
+        recent_new.pop_front();
 }
 
 void Profile::Impl::learn(const Event& event) {
@@ -122,12 +132,19 @@ void Profile::Impl::learn(const Event& event) {
     if (kind_index(event.kind) < counts.size()) ++counts[kind_index(event.kind)];
 
     switch (event.kind) {
-        case EventKind::exec: learn_exec(event); break;
-        case EventKind::open:
-            if (!event.path.empty()) add_file(event.path, access_from_open_flags(event.flags), 1, t);
+        case EventKind::exec:
+            learn_exec(event);
             break;
-        case EventKind::network: learn_network(event); break;
-        case EventKind::syscall: learn_syscall(event); break;
+        case EventKind::open:
+            if (!event.path.empty())
+                add_file(event.path, access_from_open_flags(event.flags), 1, t);
+            break;
+        case EventKind::network:
+            learn_network(event);
+            break;
+        case EventKind::syscall:
+            learn_syscall(event);
+            break;
         case EventKind::io_uring:
             if (io_uring == 0) note_new(t);
             ++io_uring;
@@ -138,7 +155,8 @@ void Profile::Impl::learn(const Event& event) {
             }
             break;
         case EventKind::exit:
-        case EventKind::fork: break;
+        case EventKind::fork:
+            break;
     }
 }
 
@@ -168,9 +186,9 @@ void Profile::Impl::learn_exec(const Event& event) {
         }
     }
 
-    std::vector<std::string> argv(x.argv.begin(),
-                                  x.argv.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                       x.argv.size(), options.max_argv)));
+    std::vector<std::string> argv(
+        x.argv.begin(),
+        x.argv.begin() + static_cast<std::ptrdiff_t>(std::min(x.argv.size(), options.max_argv)));
     if (!e.argument_sets.count(argv)) {
         if (e.argument_sets.size() < options.max_argument_sets) {
             e.argument_sets.insert(std::move(argv));
@@ -180,7 +198,8 @@ void Profile::Impl::learn_exec(const Event& event) {
     }
 
     // How the program was started, and drift conditions that are normal for this workload.
-    if (!x.interpreter.empty() && x.interpreter != path && e.interpreters.insert(x.interpreter).second)
+    if (!x.interpreter.empty() && x.interpreter != path &&
+        e.interpreters.insert(x.interpreter).second)
         note_new(t);
     if (!x.script.empty()) {
         if (e.scripts.insert(x.script).second) note_new(t);
@@ -378,7 +397,8 @@ void Profile::Impl::rebuild_index() {
     pattern_ids.clear();
     std::vector<const std::string*> texts;
     texts.reserve(patterns.size());
-    for (const auto& [text, p] : patterns) texts.push_back(&text);
+    for (const auto& [text, p] : patterns)
+        texts.push_back(&text);
     std::sort(texts.begin(), texts.end(), [](auto* a, auto* b) { return *a < *b; });
     for (const std::string* text : texts) {
         pattern_index.insert(*text, static_cast<std::uint32_t>(pattern_ids.size()));
@@ -408,8 +428,8 @@ Access Profile::Impl::file_access(std::string_view path) const {
 }
 
 std::size_t Profile::Impl::entry_count() const noexcept {
-    std::size_t n = files.size() + patterns.size() + network.size() + syscalls.size() +
-                    (io_uring ? 1 : 0);
+    std::size_t n =
+        files.size() + patterns.size() + network.size() + syscalls.size() + (io_uring ? 1 : 0);
     for (const auto& [path, e] : executables) {
         n += 1 + e.identities.size() + e.interpreters.size() + e.scripts.size() +
              e.loaded_programs.size() + e.upper_layer + e.memory + e.deleted + e.writable_dir;
@@ -465,7 +485,8 @@ void Profile::Impl::merge(const Impl& o) {
         PatternEntry& p = add_pattern(text, op.access, 0);
         p.count += op.count;
         p.absorbed += op.absorbed;
-        for (const auto& s : op.sample) insert_bounded(p.sample, s, options.pattern_sample);
+        for (const auto& s : op.sample)
+            insert_bounded(p.sample, s, options.pattern_sample);
         if (is_new) added.push_back(text);
     }
     if (options.generalize && !added.empty()) {
@@ -487,9 +508,11 @@ void Profile::Impl::merge(const Impl& o) {
                 absorb(*p, path, e.access, e.count, 0);
         }
     }
-    for (const auto& [path, oe] : o.files) add_file(path, oe.access, oe.count, 0);
+    for (const auto& [path, oe] : o.files)
+        add_file(path, oe.access, oe.count, 0);
 
-    for (const auto& [ep, n] : o.network) network[ep] += n;
+    for (const auto& [ep, n] : o.network)
+        network[ep] += n;
     for (const auto& [nr, os] : o.syscalls) {
         auto [it, inserted] = syscalls.try_emplace(nr, os);
         if (inserted) continue;
@@ -524,18 +547,25 @@ Profile& Profile::operator=(const Profile& other) {
 Profile::Profile(Profile&&) noexcept = default;
 Profile& Profile::operator=(Profile&&) noexcept = default;
 
-const std::string& Profile::workload() const noexcept { return impl_->workload; }
-const std::string& Profile::image_digest() const noexcept { return impl_->image_digest; }
-const BaselineOptions& Profile::options() const noexcept { return impl_->options; }
+const std::string& Profile::workload() const noexcept {
+    return impl_->workload;
+}
+const std::string& Profile::image_digest() const noexcept {
+    return impl_->image_digest;
+}
+const BaselineOptions& Profile::options() const noexcept {
+    return impl_->options;
+}
 
-void Profile::learn(const Event& event) { impl_->learn(event); }
+void Profile::learn(const Event& event) {
+    impl_->learn(event);
+}
 
 void Profile::merge(const Profile& other) {
     if (other.workload() != workload() || other.image_digest() != image_digest()) {
-        throw Error(errc::invalid_argument,
-                    "cannot merge the profile of " + other.workload() + " (" +
-                        other.image_digest() + ") into that of " + workload() + " (" +
-                        image_digest() + ")");
+        throw Error(errc::invalid_argument, "cannot merge the profile of " + other.workload() +
+                                                " (" + other.image_digest() + ") into that of " +
+                                                workload() + " (" + image_digest() + ")");
     }
     if (&other == this) {
         Profile copy(other);
@@ -548,7 +578,8 @@ void Profile::merge(const Profile& other) {
 std::vector<const ExecutableEntry*> Profile::executables() const {
     std::vector<const ExecutableEntry*> out;
     out.reserve(impl_->executables.size());
-    for (const auto& [path, e] : impl_->executables) out.push_back(&e);
+    for (const auto& [path, e] : impl_->executables)
+        out.push_back(&e);
     std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->path < b->path; });
     return out;
 }
@@ -561,7 +592,8 @@ const ExecutableEntry* Profile::find_executable(std::string_view path) const {
 std::vector<const FileEntry*> Profile::files() const {
     std::vector<const FileEntry*> out;
     out.reserve(impl_->files.size());
-    for (const auto& [path, e] : impl_->files) out.push_back(&e);
+    for (const auto& [path, e] : impl_->files)
+        out.push_back(&e);
     std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->path < b->path; });
     return out;
 }
@@ -569,7 +601,8 @@ std::vector<const FileEntry*> Profile::files() const {
 std::vector<const PatternEntry*> Profile::patterns() const {
     std::vector<const PatternEntry*> out;
     out.reserve(impl_->patterns.size());
-    for (const auto& [text, p] : impl_->patterns) out.push_back(&p);
+    for (const auto& [text, p] : impl_->patterns)
+        out.push_back(&p);
     std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->pattern < b->pattern; });
     return out;
 }
@@ -577,7 +610,8 @@ std::vector<const PatternEntry*> Profile::patterns() const {
 std::vector<NetworkEntry> Profile::network() const {
     std::vector<NetworkEntry> out;
     out.reserve(impl_->network.size());
-    for (const auto& [ep, n] : impl_->network) out.push_back({ep, n});
+    for (const auto& [ep, n] : impl_->network)
+        out.push_back({ep, n});
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.endpoint < b.endpoint; });
     return out;
@@ -586,20 +620,35 @@ std::vector<NetworkEntry> Profile::network() const {
 std::vector<SyscallEntry> Profile::syscalls() const {
     std::vector<SyscallEntry> out;
     out.reserve(impl_->syscalls.size());
-    for (const auto& [nr, s] : impl_->syscalls) out.push_back(s);
+    for (const auto& [nr, s] : impl_->syscalls)
+        out.push_back(s);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.nr < b.nr; });
     return out;
 }
 
-std::uint64_t Profile::io_uring_count() const noexcept { return impl_->io_uring; }
+std::uint64_t Profile::io_uring_count() const noexcept {
+    return impl_->io_uring;
+}
 
-Access Profile::file_access(std::string_view path) const { return impl_->file_access(path); }
+Access Profile::file_access(std::string_view path) const {
+    return impl_->file_access(path);
+}
+
+bool Profile::allows(std::string_view path, Access wanted) const {
+    if (auto it = impl_->files.find(path); it != impl_->files.end()) {
+        if (covers(it->second.access, wanted)) return true;
+    }
+    if (impl_->pattern_index.empty()) return false;
+    return covers(impl_->file_access(path), wanted);
+}
 
 bool Profile::has_endpoint(const NetworkEndpoint& endpoint) const {
     return impl_->network.count(endpoint) > 0;
 }
 
-bool Profile::has_syscall(std::int32_t nr) const { return impl_->syscalls.count(nr) > 0; }
+bool Profile::has_syscall(std::int32_t nr) const {
+    return impl_->syscalls.count(nr) > 0;
+}
 
 std::uint64_t Profile::event_count(EventKind kind) const noexcept {
     std::size_t k = kind_index(kind);
@@ -608,7 +657,8 @@ std::uint64_t Profile::event_count(EventKind kind) const noexcept {
 
 std::uint64_t Profile::events_total() const noexcept {
     std::uint64_t n = 0;
-    for (auto c : impl_->counts) n += c;
+    for (auto c : impl_->counts)
+        n += c;
     return n;
 }
 
@@ -619,13 +669,20 @@ std::uint64_t Profile::lost(EventKind kind) const noexcept {
 
 std::uint64_t Profile::lost_total() const noexcept {
     std::uint64_t n = 0;
-    for (auto c : impl_->lost) n += c;
+    for (auto c : impl_->lost)
+        n += c;
     return n;
 }
 
-std::uint64_t Profile::first_ns() const noexcept { return impl_->first_ns; }
-std::uint64_t Profile::last_ns() const noexcept { return impl_->last_ns; }
-std::size_t Profile::entry_count() const noexcept { return impl_->entry_count(); }
+std::uint64_t Profile::first_ns() const noexcept {
+    return impl_->first_ns;
+}
+std::uint64_t Profile::last_ns() const noexcept {
+    return impl_->last_ns;
+}
+std::size_t Profile::entry_count() const noexcept {
+    return impl_->entry_count();
+}
 
 ConvergenceStatus Profile::convergence(std::uint64_t now_ns, double window_seconds) const {
     ConvergenceStatus s;

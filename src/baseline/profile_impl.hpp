@@ -86,8 +86,8 @@ struct Profile::Impl {
     /// Adds or widens a pattern, indexing it when new; returns it.
     PatternEntry& add_pattern(const std::string& pattern, Access access, std::uint64_t t);
     /// Counts `literal` as absorbed by `pattern` (once per distinct literal in a run).
-    void absorb(PatternEntry& pattern, std::string_view literal, Access access,
-                std::uint64_t count, std::uint64_t t);
+    void absorb(PatternEntry& pattern, std::string_view literal, Access access, std::uint64_t count,
+                std::uint64_t t);
     /// The first indexed pattern matching `path`, preferring one that covers `access`.
     PatternEntry* matching_pattern(std::string_view path, Access access);
 

@@ -70,7 +70,8 @@ std::string Profile::seccomp_profile() const {
     w.key("syscalls").begin_array();
     w.begin_object();
     w.key("names").begin_array();
-    for (const auto& n : names) w.value(n);
+    for (const auto& n : names)
+        w.value(n);
     w.end_array();
     w.key("action").value("SCMP_ACT_ALLOW");
     w.end_object();

@@ -17,10 +17,14 @@ constexpr std::uint64_t alert_schema = 1;
 
 std::string event_type(const Event& e) {
     switch (e.kind) {
-        case EventKind::exec: return "execve";
-        case EventKind::exit: return "procexit";
-        case EventKind::open: return "openat";
-        case EventKind::network: return std::string(to_string(e.net.op));
+        case EventKind::exec:
+            return "execve";
+        case EventKind::exit:
+            return "procexit";
+        case EventKind::open:
+            return "openat";
+        case EventKind::network:
+            return std::string(to_string(e.net.op));
         case EventKind::syscall:
             if (auto name = x86_64_syscall_name(e.syscall_nr); !name.empty()) {
                 return std::string(name);
@@ -28,8 +32,10 @@ std::string event_type(const Event& e) {
             return e.syscall_name.empty() ? "syscall" : e.syscall_name;
         case EventKind::io_uring:
             return e.uring_op == IoUringOp::setup ? "io_uring_setup" : "io_uring_enter";
-        case EventKind::lost: return "drop";
-        case EventKind::fork: return "clone";
+        case EventKind::lost:
+            return "drop";
+        case EventKind::fork:
+            return "clone";
     }
     return "unknown";
 }
@@ -111,7 +117,8 @@ void write_event_fields(detail::JsonWriter& w, const Event& e) {
             if (!e.exec.script.empty()) w.bytes_field("proc.script", e.exec.script);
             if (!e.exec.cwd.empty()) w.bytes_field("proc.cwd", e.exec.cwd);
             break;
-        default: break;
+        default:
+            break;
     }
 }
 
@@ -121,10 +128,10 @@ std::string alert_to_json(const Alert& alert, std::string_view hostname) {
     const Event& e = alert.event;
     std::uint64_t time_ns = e.time_ns;
     if (time_ns == 0) {
-        time_ns = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count());
+        time_ns =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
     }
 
     std::string out;
@@ -144,7 +151,8 @@ std::string alert_to_json(const Alert& alert, std::string_view hostname) {
     w.end_object();
 
     w.key("tags").begin_array();
-    for (std::string_view t : detail::rule_tags(alert.rule)) w.value(t);
+    for (std::string_view t : detail::rule_tags(alert.rule))
+        w.value(t);
     w.end_array();
     w.key("source").value("rtguard");
     w.bytes_field("hostname", hostname);
@@ -158,7 +166,8 @@ std::string alert_to_json(const Alert& alert, std::string_view hostname) {
     w.bytes_field("subject", alert.subject);
     w.key("suppressed").value(alert.suppressed);
     w.key("evidence").begin_object();
-    for (const auto& [k, v] : alert.evidence) w.bytes_field(k, v);
+    for (const auto& [k, v] : alert.evidence)
+        w.bytes_field(k, v);
     w.end_object();
     w.end_object();
 

@@ -55,15 +55,25 @@ struct AnomalyDetector::Impl {
     std::unordered_map<std::string, Limit> limits;  // rule, workload, subject
     std::unordered_set<std::string> unknown_seen;
 
+    // Consecutive events mostly come from one workload: the last answer is kept.
+    mutable std::string last_workload;
+    mutable const Profile* last_profile = nullptr;
+    mutable bool last_valid = false;
+
     const Profile* profile_for(std::string_view workload) const {
-        if (auto a = aliases.find(workload); a != aliases.end()) workload = a->second;
-        auto it = profiles.find(workload);
-        return it == profiles.end() ? nullptr : &it->second;
+        if (last_valid && workload == last_workload) return last_profile;
+        std::string_view key = workload;
+        if (auto a = aliases.find(workload); a != aliases.end()) key = a->second;
+        auto it = profiles.find(key);
+        last_profile = it == profiles.end() ? nullptr : &it->second;
+        last_workload.assign(workload);
+        last_valid = true;
+        return last_profile;
     }
 
     // A candidate alert passes the rate limit, or is counted as a suppressed repeat.
-    bool admit(Rule rule, const std::string& workload, const std::string& subject,
-               std::uint64_t t, std::uint64_t& suppressed_before) {
+    bool admit(Rule rule, const std::string& workload, const std::string& subject, std::uint64_t t,
+               std::uint64_t& suppressed_before) {
         std::string key;
         key.reserve(workload.size() + subject.size() + 2);
         key.push_back(static_cast<char>(rule));
@@ -93,9 +103,8 @@ struct AnomalyDetector::Impl {
     // repeat may then alert once more, which errs on the side of telling).
     void prune(std::uint64_t now) {
         for (auto it = limits.begin(); it != limits.end();) {
-            bool expired =
-                now >= it->second.last_alert_ns &&
-                now - it->second.last_alert_ns >= options.rate_limit_ns;
+            bool expired = now >= it->second.last_alert_ns &&
+                           now - it->second.last_alert_ns >= options.rate_limit_ns;
             it = expired ? limits.erase(it) : std::next(it);
         }
         if (limits.size() > options.max_rate_limit_keys) limits.clear();
@@ -156,7 +165,8 @@ struct AnomalyDetector::Impl {
                 a.output = fmt::format("Executable not in the baseline started: {} ({} cmdline={})",
                                        path, who(e), cmdline);
                 a.evidence = {{"cmdline", cmdline}};
-                if (x.dev || x.ino) a.evidence.emplace_back("identity", identity_text(x.dev, x.ino));
+                if (x.dev || x.ino)
+                    a.evidence.emplace_back("identity", identity_text(x.dev, x.ino));
             });
         } else {
             check_identity(c, *known, path);
@@ -180,8 +190,8 @@ struct AnomalyDetector::Impl {
             raise(c, Rule::drift_memory, path, [&](Alert& a) {
                 std::string cmdline = join(x.argv);
                 a.output = fmt::format("Drift: executable {} started: {} ({} cmdline={})",
-                                       x.memory ? "from memory" : "deleted from disk", path,
-                                       who(e), cmdline);
+                                       x.memory ? "from memory" : "deleted from disk", path, who(e),
+                                       cmdline);
                 a.evidence = {{"memory", x.memory ? "true" : "false"},
                               {"deleted", x.deleted ? "true" : "false"},
                               {"cmdline", cmdline}};
@@ -254,10 +264,11 @@ struct AnomalyDetector::Impl {
                 "Drift: interpreter {} ran a script from a writable directory: {} ({} "
                 "cmdline={})",
                 interpreter, script, who(c.event), cmdline);
-            a.evidence = {{"interpreter", interpreter},
-                          {"script", std::string(script)},
-                          {"writable_dir", dir.empty() ? "flagged by the source" : std::string(dir)},
-                          {"cmdline", cmdline}};
+            a.evidence = {
+                {"interpreter", interpreter},
+                {"script", std::string(script)},
+                {"writable_dir", dir.empty() ? "flagged by the source" : std::string(dir)},
+                {"cmdline", cmdline}};
         });
     }
 
@@ -281,9 +292,9 @@ struct AnomalyDetector::Impl {
         const Event& e = c.event;
         if (e.path.empty()) return;
         Access wanted = access_from_open_flags(e.flags);
-        Access granted = c.profile->file_access(e.path);
         bool write = (wanted & Access::write) != Access::none;
-        if (write ? covers(granted, Access::write) : covers(granted, Access::read)) return;
+        if (c.profile->allows(e.path, write ? Access::write : Access::read)) return;
+        Access granted = c.profile->file_access(e.path);
 
         std::string_view sensitive;
         for (const auto& glob : options.sensitive_paths) {
@@ -306,8 +317,8 @@ struct AnomalyDetector::Impl {
             raise(
                 c, Rule::unexpected_write, e.path,
                 [&](Alert& a) {
-                    a.output = fmt::format("File written outside the baseline: {} ({})", e.path,
-                                           who(e));
+                    a.output =
+                        fmt::format("File written outside the baseline: {} ({})", e.path, who(e));
                     evidence(a);
                 },
                 severity);
@@ -351,8 +362,8 @@ struct AnomalyDetector::Impl {
         if (c.profile->io_uring_count() > 0) return;
         const Event& e = c.event;
         raise(c, Rule::io_uring_use, "io_uring", [&](Alert& a) {
-            a.output = fmt::format(
-                "io_uring used by a workload whose baseline never used it ({})", who(e));
+            a.output = fmt::format("io_uring used by a workload whose baseline never used it ({})",
+                                   who(e));
             a.evidence = {{"op", e.uring_op == IoUringOp::setup ? "setup" : "submit"},
                           {"entries", std::to_string(e.uring_count)}};
         });
@@ -385,7 +396,8 @@ struct AnomalyDetector::Impl {
 AnomalyDetector::AnomalyDetector(DetectorOptions options) : impl_(std::make_unique<Impl>()) {
     // Directories compare by whole components; a trailing '/' would defeat that.
     for (auto& d : options.writable_dirs) {
-        while (d.size() > 1 && d.back() == '/') d.pop_back();
+        while (d.size() > 1 && d.back() == '/')
+            d.pop_back();
     }
     impl_->options = std::move(options);
 }
@@ -396,13 +408,14 @@ AnomalyDetector& AnomalyDetector::operator=(AnomalyDetector&&) noexcept = defaul
 void AnomalyDetector::add(const Profile& profile) {
     auto it = impl_->profiles.find(profile.workload());
     if (it != impl_->profiles.end() && it->second.image_digest() != profile.image_digest()) {
-        throw Error(errc::invalid_argument,
-                    fmt::format("workload {} has profiles for image digests \"{}\" and \"{}\"; "
-                                "choose one",
-                                profile.workload(), it->second.image_digest(),
-                                profile.image_digest()));
+        throw Error(
+            errc::invalid_argument,
+            fmt::format("workload {} has profiles for image digests \"{}\" and \"{}\"; "
+                        "choose one",
+                        profile.workload(), it->second.image_digest(), profile.image_digest()));
     }
     impl_->profiles.insert_or_assign(profile.workload(), profile);
+    impl_->last_valid = false;
 }
 
 void AnomalyDetector::add(const Baseline& baseline, std::string_view image_digest) {
@@ -413,6 +426,7 @@ void AnomalyDetector::add(const Baseline& baseline, std::string_view image_diges
 
 void AnomalyDetector::alias(std::string event_workload, std::string baseline_workload) {
     impl_->aliases.insert_or_assign(std::move(event_workload), std::move(baseline_workload));
+    impl_->last_valid = false;
 }
 
 bool AnomalyDetector::has_workload(std::string_view workload) const {
@@ -433,19 +447,34 @@ std::size_t AnomalyDetector::check(const Event& event, std::vector<Alert>& out) 
         return c.added;
     }
     switch (event.kind) {
-        case EventKind::exec: impl_->check_exec(c); break;
-        case EventKind::open: impl_->check_open(c); break;
-        case EventKind::network: impl_->check_network(c); break;
-        case EventKind::syscall: impl_->check_syscall(c); break;
-        case EventKind::io_uring: impl_->check_io_uring(c); break;
+        case EventKind::exec:
+            impl_->check_exec(c);
+            break;
+        case EventKind::open:
+            impl_->check_open(c);
+            break;
+        case EventKind::network:
+            impl_->check_network(c);
+            break;
+        case EventKind::syscall:
+            impl_->check_syscall(c);
+            break;
+        case EventKind::io_uring:
+            impl_->check_io_uring(c);
+            break;
         case EventKind::exit:
         case EventKind::fork:
-        case EventKind::lost: break;
+        case EventKind::lost:
+            break;
     }
     return c.added;
 }
 
-const DetectorStats& AnomalyDetector::stats() const noexcept { return impl_->stats; }
-const DetectorOptions& AnomalyDetector::options() const noexcept { return impl_->options; }
+const DetectorStats& AnomalyDetector::stats() const noexcept {
+    return impl_->stats;
+}
+const DetectorOptions& AnomalyDetector::options() const noexcept {
+    return impl_->options;
+}
 
 }  // namespace rtguard

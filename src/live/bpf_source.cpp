@@ -579,6 +579,7 @@ std::string BpfSource::watch_cgroup(const std::string& path, std::string key) {
                              BPF_ANY) != 0)
         throw Error::from_errno(errno, "cannot watch the cgroup", path);
     impl_->cgroup_keys[id] = key;
+    impl_->skel->bss->cgroups_watched = 1;
     return key;
 }
 

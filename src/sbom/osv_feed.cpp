@@ -734,40 +734,44 @@ void decode_item(OsvParser& parser, const Item& item, Decoded& out) {
     out.records.push_back(std::move(rec));
 }
 
-// A bounded queue between the reading thread and the decoding thread; buffers go back and
-// forth instead of being allocated per record.
-class ItemQueue {
+// Records travel from the reading thread to the decoding thread in batches, so that the
+// threads meet once per batch, not once per record; buffers go back for reuse.
+using Batch = std::vector<Item>;
+
+class BatchQueue {
 public:
-    Item spare() {
+    static constexpr std::size_t batch_size = 32;
+
+    Batch spare() {
         std::lock_guard lock(mutex_);
         if (free_.empty()) return {};
-        Item item = std::move(free_.back());
+        Batch b = std::move(free_.back());
         free_.pop_back();
-        return item;
+        return b;
     }
 
-    void recycle(Item&& item) {
+    void recycle(Batch&& b) {
         std::lock_guard lock(mutex_);
-        free_.push_back(std::move(item));
+        free_.push_back(std::move(b));
     }
 
     // False when the decoder gave up.
-    bool push(Item&& item) {
+    bool push(Batch&& b) {
         std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [&] { return items_.size() < capacity || aborted_; });
+        not_full_.wait(lock, [&] { return batches_.size() < capacity || aborted_; });
         if (aborted_) return false;
-        items_.push_back(std::move(item));
+        batches_.push_back(std::move(b));
         not_empty_.notify_one();
         return true;
     }
 
     // False once the queue is closed and empty.
-    bool pop(Item& item) {
+    bool pop(Batch& b) {
         std::unique_lock lock(mutex_);
-        not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
-        if (items_.empty()) return false;
-        item = std::move(items_.front());
-        items_.pop_front();
+        not_empty_.wait(lock, [&] { return !batches_.empty() || closed_; });
+        if (batches_.empty()) return false;
+        b = std::move(batches_.front());
+        batches_.pop_front();
         not_full_.notify_one();
         return true;
     }
@@ -785,11 +789,11 @@ public:
     }
 
 private:
-    static constexpr std::size_t capacity = 64;
+    static constexpr std::size_t capacity = 8;
     std::mutex mutex_;
     std::condition_variable not_empty_, not_full_;
-    std::deque<Item> items_;
-    std::vector<Item> free_;
+    std::deque<Batch> batches_;
+    std::vector<Batch> free_;
     bool closed_ = false;
     bool aborted_ = false;
 };
@@ -811,15 +815,15 @@ FeedContent read_feed(const std::string& path, unsigned threads) {
     } else {
         // Decompressing and decoding cost about the same: one thread each, records in
         // archive order, so the result does not depend on the thread count.
-        ItemQueue queue;
+        BatchQueue queue;
         std::exception_ptr error;
         std::thread decoder([&] {
             try {
                 OsvParser parser;
-                Item item;
-                while (queue.pop(item)) {
-                    decode_item(parser, item, out);
-                    queue.recycle(std::move(item));
+                Batch batch;
+                while (queue.pop(batch)) {
+                    for (const Item& item : batch) decode_item(parser, item, out);
+                    queue.recycle(std::move(batch));
                 }
             } catch (...) {
                 error = std::current_exception();
@@ -827,10 +831,13 @@ FeedContent read_feed(const std::string& path, unsigned threads) {
             }
         });
         try {
-            for (std::size_t i = 0; i < n; ++i) {
-                Item item = queue.spare();
-                read_item(src, i, item);
-                if (!queue.push(std::move(item))) break;
+            for (std::size_t i = 0; i < n;) {
+                Batch batch = queue.spare();
+                std::size_t k = std::min(BatchQueue::batch_size, n - i);
+                batch.resize(k);
+                for (std::size_t j = 0; j < k; ++j) read_item(src, i + j, batch[j]);
+                i += k;
+                if (!queue.push(std::move(batch))) break;
             }
         } catch (...) {
             queue.close();

@@ -205,7 +205,8 @@ struct FilesReader {
                 if (occ.type() != element_type::ARRAY)
                     fail(errc::bad_value, "expected an array", where + ".evidence.occurrences");
                 std::size_t i = 0;
-                for (element o : occ.get_array().value_unsafe()) {
+                simdjson::dom::array items = occ.get_array().value_unsafe();
+                for (element o : items) {
                     std::string at = fmt::format("{}.evidence.occurrences[{}]", where, i++);
                     if (o.type() != element_type::OBJECT)
                         fail(errc::bad_value, "expected an object", at);
@@ -236,7 +237,8 @@ struct FilesReader {
     void list(element arr, const std::string& where) {
         if (arr.type() != element_type::ARRAY) fail(errc::bad_value, "expected an array", where);
         std::size_t i = 0;
-        for (element c : arr.get_array().value_unsafe())
+        simdjson::dom::array items = arr.get_array().value_unsafe();
+        for (element c : items)
             component(c, fmt::format("{}[{}]", where, i++));
     }
 };

