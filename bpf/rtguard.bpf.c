@@ -27,10 +27,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define NR_OPEN 2
 #define NR_CONNECT 42
-#define NR_EXECVE 59
 #define NR_ACCEPT 43
 #define NR_BIND 49
 #define NR_LISTEN 50
+#define NR_EXECVE 59
 #define NR_CREAT 85
 #define NR_OPENAT 257
 #define NR_ACCEPT4 288
@@ -76,6 +76,7 @@ __u32 cgroups_watched = 0;
 struct rtg_scratch {
 	char buf[RTG_SCRATCH_SIZE];
 	const unsigned char *names[RTG_WALK_SLOTS];
+	__u32 path_total; /* see rtg_append_path */
 };
 
 struct rtg_bitmap {
@@ -345,6 +346,7 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 	root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	for (i = 0; i < RTG_PATH_STEPS; i++)
 		s->names[i & (RTG_WALK_SLOTS - 1)] = NULL;
+	s->path_total = 0;
 
 	/*
 	 * Walk up to the task's root, one name per step, leaf first. Steps that cross a mount
@@ -369,17 +371,28 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 			vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
 			continue;
 		}
+		/*
+		 * Its own parent yet not the root of its mount: a pseudo file (memfd) that hangs in
+		 * no directory. Its name is all the path it has.
+		 */
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry || !parent) {
-			/*
-			 * Its own parent yet not the root of its mount: a pseudo file (memfd) that
-			 * hangs in no directory. Its name is all the path it has.
-			 */
-			s->names[i & (RTG_WALK_SLOTS - 1)] = BPF_CORE_READ(dentry, d_name.name);
+			parent = NULL;
 			trunc = 0;
+		}
+		/*
+		 * Too long: leave out the leading components, as a too deep path does. The sum
+		 * lives in map memory, whose contents the verifier does not track: it then has
+		 * no exact bounds to tell one walk from another and can prune.
+		 */
+		s->path_total += (BPF_CORE_READ(dentry, d_name.len) & (RTG_NAME_MAX - 1)) + 1;
+		if (s->path_total > RTG_PATH_MAX) {
+			trunc = RTG_PATH_TRUNCATED;
 			break;
 		}
 		s->names[i & (RTG_WALK_SLOTS - 1)] = BPF_CORE_READ(dentry, d_name.name);
+		if (!parent)
+			break;
 		dentry = parent;
 	}
 
@@ -388,7 +401,8 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 		name = s->names[(RTG_PATH_STEPS - 1 - i) & (RTG_WALK_SLOTS - 1)];
 		if (!name)
 			continue;
-		if (len > RTG_PATH_MAX - RTG_NAME_MAX) {
+		if (len >= RTG_PATH_MAX) {
+			/* Names grew since they were measured (a rename): cut here. */
 			trunc = RTG_PATH_TRUNCATED;
 			break;
 		}
@@ -400,7 +414,7 @@ __noinline int rtg_append_path(__u32 at, __u64 vfsmnt_addr, __u64 dentry_addr)
 			n = 1;
 		}
 		/*
-		 * The slash plus the name without its NUL. The mask changes nothing (len <= 1024)
+		 * The slash plus the name without its NUL. The mask changes nothing (len < 1280)
 		 * but widens the verifier's bounds of len to one range for every path through
 		 * the loop, so that it can prune; exact bounds would multiply its states.
 		 */

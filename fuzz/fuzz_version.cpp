@@ -1,6 +1,7 @@
 // libFuzzer harness: valid_version and compare_versions for every VersionScheme.
 //
-// Input: the first byte picks the scheme, the rest is up to three versions separated by
+// Input: the first byte picks the scheme (byte % 10 in VersionScheme order; the seeds use 'd'
+// for debian through 'm' for packagist), the rest is up to three versions separated by
 // newlines. Whatever the text, the ordering must be a total preorder: reflexive,
 // antisymmetric in sign, transitive; and a version compares exactly when valid_version
 // accepts it.

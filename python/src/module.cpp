@@ -20,8 +20,6 @@ PYBIND11_MODULE(_rtguard, m) {
     rp::bind_baseline(m);
     rp::bind_detector(m);
     rp::bind_versions(m);
-#ifndef RTGUARD_PY_INTERIM
     rp::bind_sbom(m);
-#endif
     rp::bind_live(m);
 }

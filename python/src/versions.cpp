@@ -94,7 +94,6 @@ void bind_versions(py::module_& m) {
             py::is_operator())
         .def("__hash__", [](const Purl& p) { return py::hash(decode(p.to_string())); });
 
-#ifndef RTGUARD_PY_INTERIM
     // --- CVSS ---------------------------------------------------------------------------------
     py::class_<CvssScore>(m, "CvssScore", "The base score of a CVSS vector.")
         .def_readonly("version", &CvssScore::version, "'2.0', '3.0', '3.1' or '4.0'.")
@@ -108,7 +107,6 @@ void bind_versions(py::module_& m) {
     m.def("score_cvss", &score_cvss, py::arg("vector"),
           "Base score of a CVSS v2, v3.0, v3.1 or v4.0 vector. Raises rtguard.CvssError naming "
           "the offending metric.");
-#endif
 }
 
 }  // namespace rtguard::python

@@ -1,147 +1,141 @@
-// apk-tools' version ordering, as in the apk of the Alpine 3.x releases:
-// digits{.digits}...{letter}{_suffix{digits}}...{-rN}.
+// apk-tools' version ordering: digits{.digits}...{letter}{_suffix{digits}}...{~hash}{-rN}.
+//
+// The tokens and their order are apk-tools 3's, which also fixed apk-tools 2 ranking
+// "1.0_rc1" after "1.0" (a component starting with '0' followed by a suffix). One extension
+// is kept from apk-tools 2: digits may follow the letter ("1.9.5p2"), as real Alpine
+// packages of sudo and openssh carried such versions; they order as a further number.
 #include "versions/version_detail.hpp"
 
 namespace rtguard::detail::versions {
 namespace {
 
-// Token kinds in apk's order: a version whose next token kind is larger sorts lower.
+// Token kinds in apk's order: when two versions agree up to a point, the one whose next
+// token is of a later kind is older (a suffix below the release aside).
 enum Token : int {
-    tok_invalid = -1,
-    tok_digit_or_zero = 0,  ///< a component after '.', where leading zeros count
-    tok_digit = 1,
-    tok_letter = 2,
-    tok_suffix = 3,
-    tok_suffix_no = 4,
-    tok_revision_no = 5,
-    tok_end = 6,
+    tok_initial_digit,
+    tok_digit,
+    tok_letter,
+    tok_suffix,
+    tok_suffix_no,
+    tok_commit_hash,
+    tok_revision_no,
+    tok_end,
+    tok_invalid,
 };
 
-// A token's value: a small number (letters, suffix ranks, minus the count of leading
-// zeros) or an unbounded run of digits.
-struct Value {
-    long long small = 0;
-    std::string_view digits;
-    bool is_number = false;
+// Suffix ranks: pre-release suffixes below `suffix_none` (no suffix), the others above.
+constexpr std::string_view suffix_names[] = {"alpha", "beta", "pre", "rc",  "",
+                                             "cvs",   "svn",  "git", "hg", "p"};
+constexpr int suffix_none = 4;
+
+struct TokenState {
+    int token = tok_initial_digit;
+    int suffix = 0;
+    std::string_view value;
 };
 
-int compare_values(const Value& a, const Value& b) noexcept {
-    if (a.is_number && b.is_number) return compare_numeric(a.digits, b.digits);
-    if (!a.is_number && !b.is_number) return a.small < b.small ? -1 : a.small > b.small;
-    // Only a leading-zero count (never positive) meets a number here.
-    const Value& s = a.is_number ? b : a;
-    const Value& n = a.is_number ? a : b;
-    int c = s.small < 0 ? -1 : compare_numeric("", n.digits);
-    return a.is_number ? -c : c;
+std::string_view take_while(std::string_view& s, bool (*pred)(char)) {
+    size_t n = 0;
+    while (n < s.size() && pred(s[n])) ++n;
+    std::string_view out = s.substr(0, n);
+    s.remove_prefix(n);
+    return out;
 }
 
-constexpr std::string_view pre_suffixes[] = {"alpha", "beta", "pre", "rc"};
-constexpr std::string_view post_suffixes[] = {"cvs", "svn", "git", "hg", "p"};
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-// Decides the kind of the token that starts `s`, consuming a separator.
-void next_token(int& type, std::string_view& s) noexcept {
-    int n = tok_invalid;
-    if (s.empty() || s[0] == '\0') {
-        n = tok_end;
-    } else if ((type == tok_digit || type == tok_digit_or_zero) && is_lower(s[0])) {
-        n = tok_letter;
-    } else if (type == tok_letter && is_digit(s[0])) {
-        n = tok_digit;
-    } else if (type == tok_suffix && is_digit(s[0])) {
-        n = tok_suffix_no;
-    } else {
-        switch (s[0]) {
-            case '.': n = tok_digit_or_zero; break;
-            case '_': n = tok_suffix; break;
-            case '-':
-                if (s.size() > 1 && s[1] == 'r') {
-                    n = tok_revision_no;
-                    s.remove_prefix(1);
-                }
-                break;
-            default: break;
+void take_digits(TokenState& t, std::string_view& s) {
+    t.value = take_while(s, is_digit);
+    if (t.value.empty()) t.token = tok_invalid;
+}
+
+void first_token(TokenState& t, std::string_view& s) {
+    t.token = tok_initial_digit;
+    take_digits(t, s);
+}
+
+// Reads the next token, checking that it may follow the previous one.
+void next_token(TokenState& t, std::string_view& s) {
+    if (s.empty()) {
+        t.token = tok_end;
+        return;
+    }
+    char c = s[0];
+    if (is_lower(c)) {
+        if (t.token > tok_digit) {
+            t.token = tok_invalid;
+            return;
+        }
+        t.value = s.substr(0, 1);
+        t.token = tok_letter;
+        s.remove_prefix(1);
+    } else if (c == '.' || is_digit(c)) {
+        if (c == '.') {
+            if (t.token > tok_digit) {
+                t.token = tok_invalid;
+                return;
+            }
+            s.remove_prefix(1);
+        }
+        if (t.token == tok_initial_digit || t.token == tok_digit ||
+            (t.token == tok_letter && c != '.'))
+            t.token = tok_digit;
+        else if (t.token == tok_suffix && c != '.')
+            t.token = tok_suffix_no;
+        else {
+            t.token = tok_invalid;
+            return;
+        }
+        take_digits(t, s);
+    } else if (c == '_') {
+        if (t.token > tok_suffix_no) {
+            t.token = tok_invalid;
+            return;
         }
         s.remove_prefix(1);
+        t.value = take_while(s, is_lower);
+        t.token = tok_invalid;
+        for (int k = 0; k < 10; ++k)
+            if (k != suffix_none && t.value == suffix_names[k]) {
+                t.suffix = k;
+                t.token = tok_suffix;
+            }
+    } else if (c == '~') {
+        if (t.token >= tok_commit_hash) {
+            t.token = tok_invalid;
+            return;
+        }
+        s.remove_prefix(1);
+        t.value = take_while(s, is_hex);
+        t.token = t.value.empty() ? tok_invalid : tok_commit_hash;
+    } else if (c == '-') {
+        if (t.token >= tok_revision_no || s.substr(0, 2) != "-r") {
+            t.token = tok_invalid;
+            return;
+        }
+        s.remove_prefix(2);
+        t.token = tok_revision_no;
+        take_digits(t, s);
+    } else {
+        t.token = tok_invalid;
     }
-
-    // Tokens only move forward, with three exceptions apk allows.
-    if (n < type) {
-        bool allowed = (n == tok_digit_or_zero && type == tok_digit) ||
-                       (n == tok_suffix && type == tok_suffix_no) ||
-                       (n == tok_digit && type == tok_letter);
-        if (!allowed) n = tok_invalid;
-    }
-    type = n;
 }
 
-// Reads the token of kind `type` at the start of `s` and the kind of the one after it.
-Value get_token(int& type, std::string_view& s) noexcept {
-    Value v;
-    size_t i = 0;
-    int following = tok_invalid;
-    if (s.empty()) {
-        type = tok_end;
-        return v;
-    }
-
-    switch (type) {
-        case tok_digit_or_zero:
-            if (s[0] == '0') {
-                while (i < s.size() && s[i] == '0') ++i;
-                following = tok_digit;
-                v.small = -static_cast<long long>(i);
-                break;
-            }
-            [[fallthrough]];
+// Compares two tokens of the same kind.
+int compare_tokens(const TokenState& a, const TokenState& b) noexcept {
+    switch (a.token) {
         case tok_digit:
+            // A number with a leading zero compares as text, as in Gentoo's rules
+            // ("1.02" < "1.1", "1.010" < "1.02").
+            if (a.value[0] == '0' || b.value[0] == '0') return compare_bytes(a.value, b.value);
+            [[fallthrough]];
+        case tok_initial_digit:
         case tok_suffix_no:
-        case tok_revision_no:
-            while (i < s.size() && is_digit(s[i])) ++i;
-            v.is_number = true;
-            v.digits = s.substr(0, i);
-            break;
-        case tok_letter:
-            v.small = static_cast<unsigned char>(s[0]);
-            i = 1;
-            break;
-        case tok_suffix: {
-            // apk matches suffix names as prefixes, pre-release names first.
-            bool found = false;
-            for (size_t k = 0; k < 4 && !found; ++k) {
-                if (s.substr(0, pre_suffixes[k].size()) == pre_suffixes[k]) {
-                    v.small = static_cast<long long>(k) - 4;
-                    i = pre_suffixes[k].size();
-                    found = true;
-                }
-            }
-            for (size_t k = 0; k < 5 && !found; ++k) {
-                if (s.substr(0, post_suffixes[k].size()) == post_suffixes[k]) {
-                    v.small = static_cast<long long>(k);
-                    i = post_suffixes[k].size();
-                    found = true;
-                }
-            }
-            if (!found) {
-                type = tok_invalid;
-                v.small = -1;
-                return v;
-            }
-            break;
-        }
-        default:
-            type = tok_invalid;
-            v.small = -1;
-            return v;
+        case tok_revision_no: return compare_numeric(a.value, b.value);
+        case tok_letter: return compare_bytes(a.value, b.value);
+        case tok_suffix: return a.suffix < b.suffix ? -1 : a.suffix > b.suffix;
+        default: return compare_bytes(a.value, b.value);
     }
-
-    s.remove_prefix(i);
-    if (s.empty())
-        type = tok_end;
-    else if (following != tok_invalid)
-        type = following;
-    else
-        next_token(type, s);
-    return v;
 }
 
 }  // namespace
@@ -149,46 +143,35 @@ Value get_token(int& type, std::string_view& s) noexcept {
 const char* parse_alpine(std::string_view v, AlpineVersion& out) noexcept {
     if (v.empty()) return "version string is empty";
     if (!is_digit(v.front())) return "version does not start with a digit";
-    // apk-tools 2 lets a '.' stand before a letter or another '.', which apk-tools 3 and
-    // abuild reject and the two order differently; every '.' must start a number.
-    for (size_t i = 0; i < v.size(); ++i)
-        if (v[i] == '.' && (i + 1 == v.size() || !is_digit(v[i + 1])))
-            return "a '.' is not followed by a number";
     std::string_view rest = v;
-    int type = tok_digit;
-    while (type != tok_end && type != tok_invalid) get_token(type, rest);
-    if (type != tok_end)
-        return "not of the form digits{.digits}{letter}{_suffix{N}}{-rN} (suffixes: alpha, "
-               "beta, pre, rc, cvs, svn, git, hg, p)";
+    TokenState t;
+    for (first_token(t, rest); t.token < tok_end; next_token(t, rest)) {
+    }
+    if (t.token != tok_end)
+        return "not of the form digits{.digits}{letter}{_suffix{N}}{~hash}{-rN} (suffixes: "
+               "alpha, beta, pre, rc, cvs, svn, git, hg, p)";
     out.text = v;
     return nullptr;
 }
 
 int compare_alpine(const AlpineVersion& pa, const AlpineVersion& pb) noexcept {
     std::string_view a = pa.text, b = pb.text;
-    int at = tok_digit, bt = tok_digit;
-    Value av, bv;
+    TokenState ta, tb;
+    first_token(ta, a);
+    first_token(tb, b);
+    while (ta.token == tb.token && ta.token < tok_end) {
+        if (int c = compare_tokens(ta, tb)) return c;
+        next_token(ta, a);
+        next_token(tb, b);
+    }
+    if (ta.token == tb.token) return 0;
 
-    while (at == bt && at != tok_end && at != tok_invalid && compare_values(av, bv) == 0) {
-        av = get_token(at, a);
-        bv = get_token(bt, b);
-    }
-    if (int c = compare_values(av, bv)) return c;
-    if (at == bt) return 0;
-
-    // Equal so far: the longer version is newer unless it goes on with a pre-release
-    // suffix, and a version going on with a later kind of token is older.
-    if (at == tok_suffix) {
-        int t = at;
-        if (get_token(t, a).small < 0) return -1;
-    }
-    if (bt == tok_suffix) {
-        int t = bt;
-        if (get_token(t, b).small < 0) return 1;
-    }
-    if (at > bt) return -1;
-    if (bt > at) return 1;
-    return 0;
+    // Equal so far: going on with a pre-release suffix makes a version older, going on
+    // with anything else newer, and of two different continuations the one of a later
+    // kind is older.
+    if (ta.token == tok_suffix && ta.suffix < suffix_none) return -1;
+    if (tb.token == tok_suffix && tb.suffix < suffix_none) return 1;
+    return ta.token > tb.token ? -1 : 1;
 }
 
 }  // namespace rtguard::detail::versions

@@ -454,3 +454,36 @@ TEST_CASE("files executed from an overlayfs upper layer are flagged, lower-layer
     CHECK(upper[0]->exec.upper_layer);
     CHECK(upper[0]->exec.writable_dir);  // below /tmp
 }
+
+TEST_CASE("paths too long or too deep keep their last components and are counted") {
+    RTGUARD_REQUIRE_LIVE();
+    ScratchDir dir;
+    std::filesystem::path long_dir = dir.path(), deep_dir = dir.path();
+    for (int i = 0; i < 6; ++i)
+        long_dir /= std::string(200, static_cast<char>('a' + i));
+    for (int i = 0; i < 45; ++i)
+        deep_dir /= "d" + std::to_string(i);
+    std::filesystem::create_directories(long_dir);
+    std::filesystem::create_directories(deep_dir);
+    std::string long_tool = (long_dir / "tool").string(), deep_tool = (deep_dir / "tool").string();
+    std::filesystem::copy_file("/bin/true", long_tool);
+    std::filesystem::copy_file("/bin/true", deep_tool);
+
+    BpfSource source;
+    Run run = run_watched(source, {"/bin/sh", "-c", long_tool + "; " + deep_tool});
+    for (const std::string& tool : {long_tool, deep_tool}) {
+        CAPTURE(tool);
+        const Event* exec = nullptr;
+        for (const auto* e : of_kind(run.events, EventKind::exec))
+            if (e->exec.argv.size() == 1 && e->exec.argv[0] == tool) exec = e;
+        REQUIRE(exec != nullptr);
+        CHECK(exec->exe.size() <= 1024);
+        CHECK(exec->exe.size() > 200);
+        CHECK(exec->exe.front() == '/');
+        CHECK(tool.ends_with(exec->exe));  // the leading components are the missing ones
+    }
+    std::uint64_t truncated = 0;
+    for (const auto& [name, n] : source.kernel_errors())
+        if (name == "path_truncated") truncated = n;
+    CHECK(truncated >= 2);
+}

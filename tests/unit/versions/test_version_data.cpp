@@ -108,12 +108,13 @@ TEST_CASE("the Alpine tables hold under apk-tools ordering") {
     // reports them instead of picking one.
     dev.rejected = {
         "1-r-0", "1-r-1", "1-r0-1", "1-r0-ruff2", "1-ruff", "1-ruff2",  // "-" not before rN
+        "1-r",                                                          // -r without N
         "1.2.0A", "1.2.0D",                                             // upper-case letter
         "1.0bc",                                                        // two letters
         "1.2_blah", "1.2_csv2", "23_foo",                               // unknown suffix
         ".1", ".2", "a", "c",                                           // no leading number
         // A '.' not followed by a number: apk-tools 2 reads an empty number there, which
-        // apk-tools 3 rejects.
+        // apk-tools 3 rejects (as it rejects "-r" without a number).
         "0...1...0", "0...1...0.r1", "0...1...0r1", "0..1..0", "0..8", "0.8.21.r2", "0.r1",
         "10.2.24.r0",
     };
