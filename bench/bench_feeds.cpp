@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
     std::size_t loaded = 0;
     Timing load = best_ms(rounds, [&] {
         rtguard::SbomMatcher m;
-        for (const auto& z : zips) m.load_feed(z);
+        for (const auto& z : zips)
+            m.load_feed(z);
         loaded = m.advisory_count();
     });
     Timing reference = best_ms(rounds, [&] {
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
         }
     });
     Timing unzip = best_ms(rounds, [&] {
-        for (const auto& z : zips) (void)rtguard::detail::read_feed_bytes(z);
+        for (const auto& z : zips)
+            (void)rtguard::detail::read_feed_bytes(z);
     });
 
     // From memory: the record decoder alone against a DOM parse of every record.
@@ -132,7 +134,8 @@ int main(int argc, char** argv) {
 
     // Matching: every SBOM of the data set against all four feeds.
     rtguard::SbomMatcher m;
-    for (const auto& z : zips) m.load_feed(z);
+    for (const auto& z : zips)
+        m.load_feed(z);
     std::vector<std::string> sboms;
     for (const auto& e : fs::directory_iterator(data / "sbom"))
         if (e.path().extension() == ".json") sboms.push_back(e.path().string());
@@ -140,7 +143,8 @@ int main(int argc, char** argv) {
     std::vector<rtguard::Sbom> parsed;
     Timing read = best_ms(rounds, [&] {
         parsed.clear();
-        for (const auto& s : sboms) parsed.push_back(rtguard::Sbom::read(s));
+        for (const auto& s : sboms)
+            parsed.push_back(rtguard::Sbom::read(s));
     });
     std::size_t findings = 0, components = 0;
     Timing match = best_ms(rounds, [&] {

@@ -1,6 +1,7 @@
 // rtguard match: which advisories affect the components of an SBOM.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -17,6 +18,9 @@ namespace rtguard::cli {
 SbomMatcher load_feeds(const std::vector<std::string>& feeds);
 void print_findings_table(std::string& out, const std::vector<const Finding*>& findings,
                           const std::vector<std::string>& images);
+// From cmd_usage.cpp: the --baseline output (findings marked by runtime use).
+int write_findings_with_usage(MatchResult& result, const MatchOptions& options,
+                              const ParsedArgs& a, const std::string& format);
 
 SbomMatcher load_feeds(const std::vector<std::string>& feeds) {
     if (feeds.empty()) throw UsageError("at least one --feed is needed");
@@ -55,8 +59,12 @@ void print_findings_table(std::string& out, const std::vector<const Finding*>& f
         const Finding& f = *findings[i];
         if (with_image) fmt::format_to(std::back_inserter(out), "{:<24} ", images[i]);
         std::string score = f.cvss_vector.empty() ? "-" : fmt::format("{:.1f}", f.score);
-        std::string fixed = f.fixed_versions.empty() ? "-" : fmt::format("{}", fmt::join(f.fixed_versions, ", "));
-        std::string mark = f.release_unknown ? " (release unknown: " + fmt::format("{}", fmt::join(f.releases, ", ")) + ")" : "";
+        std::string fixed =
+            f.fixed_versions.empty() ? "-" : fmt::format("{}", fmt::join(f.fixed_versions, ", "));
+        std::string mark =
+            f.release_unknown
+                ? " (release unknown: " + fmt::format("{}", fmt::join(f.releases, ", ")) + ")"
+                : "";
         fmt::format_to(std::back_inserter(out), "{:<9} {:>5}  {:<20} {:<40} {:<24} {}{}\n",
                        to_string(f.severity), score, f.id, f.component.name, f.installed_version,
                        fixed, mark);
@@ -81,13 +89,16 @@ constexpr const char* match_usage =
     "                       unrated findings are kept unless --drop-unrated\n"
     "  --format F           table (default), json (docs/findings.md) or sarif (2.1.0)\n"
     "  --output FILE        write there (atomically) instead of standard output\n"
+    "  --baseline FILE      mark findings by whether the baseline's workloads used the\n"
+    "                       package, used first; with --rootfs DIR (the image) or an SBOM from\n"
+    "                       'rtguard sbom --files'; --workload NAME picks profiles\n"
     "\n"
     "Exit status: 0 when the match ran (whatever it found), 2 on errors.\n";
 
 std::chrono::sys_seconds parse_since(const std::string& text) {
     // An age counts back from now; anything else is a time or a date.
-    if (!text.empty() && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm' ||
-                          text.back() == 's')) {
+    if (!text.empty() &&
+        (text.back() == 'd' || text.back() == 'h' || text.back() == 'm' || text.back() == 's')) {
         double seconds = 0;
         if (text.back() == 'd') {
             seconds = parse_duration_seconds(text.substr(0, text.size() - 1)) * 86400;
@@ -113,8 +124,9 @@ Severity parse_severity(const std::string& text) {
 }
 
 int run_match(const std::vector<std::string>& args) {
-    auto a = parse_args(args, {"--help", "--feed=", "--since=", "--since-field=",
-                               "--min-severity=", "--drop-unrated", "--format=", "--output="});
+    auto a = parse_args(args, {"--help", "--feed=", "--since=", "--since-field=", "--min-severity=",
+                               "--drop-unrated", "--format=", "--output=", "--baseline=",
+                               "--rootfs=", "--workload="});
     if (a.has("--help")) {
         fmt::print("{}", match_usage);
         return 0;
@@ -124,9 +136,12 @@ int run_match(const std::vector<std::string>& args) {
     MatchOptions options;
     if (auto s = a.get("--since")) options.since = parse_since(*s);
     if (auto f = a.get("--since-field")) {
-        if (*f == "published") options.since_field = SinceField::published;
-        else if (*f == "modified") options.since_field = SinceField::modified;
-        else throw UsageError("--since-field: expected 'published' or 'modified'");
+        if (*f == "published")
+            options.since_field = SinceField::published;
+        else if (*f == "modified")
+            options.since_field = SinceField::modified;
+        else
+            throw UsageError("--since-field: expected 'published' or 'modified'");
     }
     if (auto s = a.get("--min-severity")) options.min_severity = parse_severity(*s);
     options.drop_unrated = a.has("--drop-unrated");
@@ -137,6 +152,7 @@ int run_match(const std::vector<std::string>& args) {
     SbomMatcher matcher = load_feeds(a.all("--feed"));
     Sbom sbom = Sbom::read(a.positional[0]);
     MatchResult result = matcher.match(sbom, options);
+    if (a.has("--baseline")) return write_findings_with_usage(result, options, a, format);
 
     std::string out;
     if (format == "json") {
@@ -145,21 +161,25 @@ int run_match(const std::vector<std::string>& args) {
         out = findings_to_sarif(result);
     } else {
         std::vector<const Finding*> rows;
-        for (const auto& f : result.findings) rows.push_back(&f);
+        for (const auto& f : result.findings)
+            rows.push_back(&f);
         print_findings_table(out, rows, {});
         fmt::format_to(std::back_inserter(out),
                        "\n{} findings in {} components; {} components unmatched, {} with "
                        "unparsable versions",
                        result.findings.size(), result.components, result.unmatched.size(),
                        result.version_errors.size());
-        if (result.filtered) fmt::format_to(std::back_inserter(out), "; {} filtered out", result.filtered);
+        if (result.filtered)
+            fmt::format_to(std::back_inserter(out), "; {} filtered out", result.filtered);
         if (result.undated)
             fmt::format_to(std::back_inserter(out), " ({} for lack of a date)", result.undated);
         out += "\n";
     }
 
-    if (auto path = a.get("--output")) detail::write_file_atomic(*path, out);
-    else fmt::print("{}", out);
+    if (auto path = a.get("--output"))
+        detail::write_file_atomic(*path, out);
+    else
+        fmt::print("{}", out);
     return 0;
 }
 

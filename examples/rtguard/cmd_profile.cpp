@@ -22,8 +22,8 @@ constexpr const char* profile_usage =
     "\n"
     "  -o, --output FILE  the baseline to write (default baseline.json)\n"
     "  --merge            merge into FILE when it exists, instead of replacing it\n"
-    "  --until-stable     stop once no new behaviour appeared for --quiet (default 30s) and\n"
-    "                     the new-entry rate over the last 5 minutes is at most 1 per minute\n"
+    "  --until-stable     stop once no new behaviour (executable, file, endpoint, syscall)\n"
+    "                     appeared for --quiet D (default 60s)\n"
     "  --image-digest D   file the profile under image digest D\n"
     "\n";
 
@@ -46,7 +46,7 @@ int run_profile(const std::vector<std::string>& args) {
     std::string output = a.get("--output").value_or(a.get("-o").value_or("baseline.json"));
     LiveTarget target = parse_live_target(a);
     bool until_stable = a.has("--until-stable");
-    double quiet = 30;
+    double quiet = 60;
     if (auto q = a.get("--quiet")) {
         if (!until_stable) throw UsageError("--quiet needs --until-stable");
         quiet = parse_duration_seconds(*q);
@@ -66,7 +66,8 @@ int run_profile(const std::vector<std::string>& args) {
         [&](const std::vector<Event>& events) {
             for (const auto& e : events)
                 learned.learn(e);
-            return !(until_stable && learned.converged(quiet, 1.0, now_ns()));
+            // Converged: nothing new within the quiet period (rate measured over it, too).
+            return !(until_stable && learned.converged(quiet, 0, now_ns(), quiet));
         });
 
     baseline.merge(learned);

@@ -33,7 +33,9 @@ VersionScheme scheme_named(const std::string& name) {
     throw UsageError(fmt::format("unknown ecosystem or version scheme '{}'", name));
 }
 
-const char* symbol(int order) { return order < 0 ? "<" : order > 0 ? ">" : "="; }
+const char* symbol(int order) {
+    return order < 0 ? "<" : order > 0 ? ">" : "=";
+}
 
 int run_batch(VersionScheme scheme) {
     int status = 0;
@@ -48,8 +50,8 @@ int run_batch(VersionScheme scheme) {
             continue;
         }
         try {
-            fmt::print("{}\n", symbol(compare_versions(scheme, line.substr(0, sep),
-                                                       line.substr(sep + 1))));
+            fmt::print("{}\n",
+                       symbol(compare_versions(scheme, line.substr(0, sep), line.substr(sep + 1))));
         } catch (const Error& e) {
             fmt::print("error: {}\n", e.message());
             status = exit_usage;
@@ -87,7 +89,6 @@ int run_vercmp(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command vercmp_command;
-const Command vercmp_command{"vercmp", "compare two versions by an ecosystem's rules",
-                             run_vercmp};
+const Command vercmp_command{"vercmp", "compare two versions by an ecosystem's rules", run_vercmp};
 
 }  // namespace rtguard::cli

@@ -114,6 +114,13 @@ LiveRun run_live(const LiveTarget& target, BpfSourceOptions options,
     BpfSource source(std::move(options));
     LiveRun run;
 
+    // Loading takes a moment; a signal that came meanwhile means: do not start anything.
+    if (signals.take()) {
+        run.interrupted = true;
+        run.workload = target.workload;
+        return run;
+    }
+
     pid_t child = 0;
     if (!target.cgroup.empty()) {
         run.workload = source.watch_cgroup(target.cgroup, target.workload);
@@ -141,6 +148,7 @@ LiveRun run_live(const LiveTarget& target, BpfSourceOptions options,
     auto end_command = [&](int sig) {
         if (!child) return;
         ::kill(child, sig);
+        run.asked_to_end = true;
         if (!kill_at) kill_at = Clock::now() + std::chrono::seconds(10);
     };
     for (;;) {
@@ -191,8 +199,9 @@ void report_live_run(const char* command, const LiveRun& run) {
         fmt::print(stderr, "rtguard {}: warning: {} events were lost (see the lost events)\n",
                    command, lost);
     if (run.command && exit_status_of(run.wait_status) != 0)
-        fmt::print(stderr, "rtguard {}: the command exited with status {}\n", command,
-                   exit_status_of(run.wait_status));
+        fmt::print(stderr, "rtguard {}: the command exited with status {}{}\n", command,
+                   exit_status_of(run.wait_status),
+                   run.asked_to_end ? " after it was asked to end" : "");
 }
 
 }  // namespace rtguard::cli

@@ -29,6 +29,7 @@ struct LiveRun {
     bool command = false;
     int wait_status = 0;  ///< the command's, when `command`
     bool interrupted = false;
+    bool asked_to_end = false;  ///< rtguard sent the command a signal to end it
     SourceCounters counters;
 };
 

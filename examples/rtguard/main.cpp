@@ -16,6 +16,7 @@ namespace rtguard::cli {
 extern const Command profile_command, monitor_command, record_command;
 extern const Command vercmp_command;
 extern const Command match_command, watch_command;
+extern const Command sbom_command, usage_command, seccomp_command;
 extern const Command learn_command, detect_command, show_command;
 }  // namespace rtguard::cli
 
@@ -34,6 +35,9 @@ const Command commands[] = {
     rtguard::cli::vercmp_command,
     rtguard::cli::match_command,
     rtguard::cli::watch_command,
+    rtguard::cli::sbom_command,
+    rtguard::cli::usage_command,
+    rtguard::cli::seccomp_command,
 };
 
 void print_help() {

@@ -109,7 +109,7 @@ struct ComponentIssue {
 
 struct MatchResult {
     std::string sbom_file;
-    std::string sbom_name;  ///< the SBOM's subject (Sbom::name())
+    std::string sbom_name;          ///< the SBOM's subject (Sbom::name())
     std::vector<Finding> findings;  ///< by severity, score (highest first), then component, id
     /// Components that cannot be looked up: no purl, no version, purl type without an OSV
     /// ecosystem.
@@ -117,10 +117,10 @@ struct MatchResult {
     /// Components whose installed version does not parse under its ecosystem's rules: only
     /// exact matches against advisories' "versions" lists are made for them, no ranges.
     std::vector<ComponentIssue> version_errors;
-    std::size_t components = 0;        ///< components looked up (unique purls)
-    std::size_t filtered = 0;          ///< findings dropped by min_severity or since
-    std::size_t undated = 0;           ///< findings dropped by since for lack of a date
-    std::size_t release_unknown = 0;   ///< findings flagged release_unknown
+    std::size_t components = 0;       ///< components looked up (unique purls)
+    std::size_t filtered = 0;         ///< findings dropped by min_severity or since
+    std::size_t undated = 0;          ///< findings dropped by since for lack of a date
+    std::size_t release_unknown = 0;  ///< findings flagged release_unknown
 };
 
 /// Advisory database built from OSV feeds, and the matching itself. Loading is not
@@ -232,8 +232,7 @@ public:
     /// changed. A missing state file is an empty one. Throws rtguard::Error for a state file
     /// that cannot be read or written; a single image's unreadable SBOM is a WatchError and
     /// keeps that image's stored pairs untouched.
-    WatchReport run(const std::vector<InventoryEntry>& inventory,
-                    const MatchOptions& options = {});
+    WatchReport run(const std::vector<InventoryEntry>& inventory, const MatchOptions& options = {});
 
 private:
     const SbomMatcher& matcher_;

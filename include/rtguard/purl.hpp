@@ -10,8 +10,8 @@ namespace rtguard {
 
 /// A parsed, normalized package URL. Components hold decoded text.
 struct Purl {
-    std::string type;       ///< lower-cased
-    std::string namespace_; ///< segments joined by '/', type-specific normalisation applied
+    std::string type;        ///< lower-cased
+    std::string namespace_;  ///< segments joined by '/', type-specific normalisation applied
     std::string name;
     std::string version;
     std::vector<std::pair<std::string, std::string>> qualifiers;  ///< sorted by key

@@ -44,7 +44,8 @@ bool valid_version(VersionScheme scheme, std::string_view v, std::string* why = 
 /// -1, 0 or 1 as `a` sorts before, equal to, or after `b` under `scheme`. Throws
 /// rtguard::Error (errc::bad_version, naming the version and the reason) when either does
 /// not parse; an unparsable version is reported, never guessed at. Thread-safe; does not
-/// allocate except for unusually long Maven, RubyGems and date-based Composer versions.
+/// allocate except for unusually long Maven and RubyGems versions and Composer's
+/// date-based versions.
 int compare_versions(VersionScheme scheme, std::string_view a, std::string_view b);
 
 }  // namespace rtguard

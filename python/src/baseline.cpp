@@ -16,7 +16,8 @@ void def_text(C& cls, const char* name, std::string T::*member, const char* doc)
 
 py::list decode_set(const std::set<std::string>& items) {
     py::list out;
-    for (const auto& s : items) out.append(decode(s));
+    for (const auto& s : items)
+        out.append(decode(s));
     return out;
 }
 
@@ -24,14 +25,16 @@ py::list decode_set(const std::set<std::string>& items) {
 template <class T>
 py::list copies(const std::vector<const T*>& entries) {
     py::list out(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) out[i] = py::cast(*entries[i]);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        out[i] = py::cast(*entries[i]);
     return out;
 }
 
 template <class T>
 py::list copies(const std::vector<T>& entries) {
     py::list out(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) out[i] = py::cast(entries[i]);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        out[i] = py::cast(entries[i]);
     return out;
 }
 
@@ -102,7 +105,8 @@ void bind_baseline(py::module_& m) {
             "identities",
             [](const ExecutableEntry& e) {
                 py::list out;
-                for (const auto& id : e.identities) out.append(py::make_tuple(id.dev, id.ino));
+                for (const auto& id : e.identities)
+                    out.append(py::make_tuple(id.dev, id.ino));
                 return out;
             },
             "(dev, ino) pairs seen for this path.")
@@ -111,7 +115,8 @@ void bind_baseline(py::module_& m) {
             "argument_sets",
             [](const ExecutableEntry& e) {
                 py::list out;
-                for (const auto& argv : e.argument_sets) out.append(decode_list(argv));
+                for (const auto& argv : e.argument_sets)
+                    out.append(decode_list(argv));
                 return out;
             },
             "Distinct argument vectors (lists of str).")
@@ -121,7 +126,8 @@ void bind_baseline(py::module_& m) {
         .def_property_readonly("scripts",
                                [](const ExecutableEntry& e) { return decode_set(e.scripts); })
         .def_property_readonly(
-            "loaded_programs", [](const ExecutableEntry& e) { return decode_set(e.loaded_programs); })
+            "loaded_programs",
+            [](const ExecutableEntry& e) { return decode_set(e.loaded_programs); })
         .def_readonly("upper_layer", &ExecutableEntry::upper_layer)
         .def_readonly("memory", &ExecutableEntry::memory)
         .def_readonly("deleted", &ExecutableEntry::deleted)
@@ -254,17 +260,19 @@ void bind_baseline(py::module_& m) {
         .def_property_readonly("io_uring_count", &Profile::io_uring_count)
         .def(
             "file_access",
-            [](const Profile& p, py::handle path) { return to_string(p.file_access(fspath(path))); },
+            [](const Profile& p, py::handle path) {
+                return to_string(p.file_access(fspath(path)));
+            },
             py::arg("path"),
             "Access letters recorded for path through its literal entry and every matching "
             "pattern ('' when none).")
         .def(
-            "has_syscall", [](const Profile& p, py::handle s) { return p.has_syscall(syscall_arg(s)); },
+            "has_syscall",
+            [](const Profile& p, py::handle s) { return p.has_syscall(syscall_arg(s)); },
             py::arg("syscall"), "True when the syscall (number or x86_64 name) was learned.")
         .def("event_count", &Profile::event_count, py::arg("kind"))
         .def_property_readonly("events_total", &Profile::events_total)
-        .def("lost", &Profile::lost, py::arg("kind"),
-             "Events of this kind lost while learning.")
+        .def("lost", &Profile::lost, py::arg("kind"), "Events of this kind lost while learning.")
         .def_property_readonly("lost_total", &Profile::lost_total)
         .def_property_readonly("first_ns", &Profile::first_ns)
         .def_property_readonly("last_ns", &Profile::last_ns)
@@ -320,7 +328,8 @@ void bind_baseline(py::module_& m) {
             [](Baseline& b, const std::string& workload, const std::string& digest) -> Profile& {
                 return b.profile(workload, digest);
             },
-            py::arg("workload"), py::arg("image_digest") = "", py::return_value_policy::reference_internal,
+            py::arg("workload"), py::arg("image_digest") = "",
+            py::return_value_policy::reference_internal,
             "The profile for (workload, image_digest), created when absent.")
         .def(
             "find",

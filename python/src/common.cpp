@@ -4,8 +4,8 @@
 namespace rtguard::python {
 
 py::str decode(std::string_view bytes) {
-    PyObject* text =
-        PyUnicode_DecodeUTF8(bytes.data(), static_cast<Py_ssize_t>(bytes.size()), "surrogateescape");
+    PyObject* text = PyUnicode_DecodeUTF8(bytes.data(), static_cast<Py_ssize_t>(bytes.size()),
+                                          "surrogateescape");
     if (text == nullptr) throw py::error_already_set();
     return py::reinterpret_steal<py::str>(text);
 }
@@ -39,7 +39,8 @@ std::string fspath(py::handle path) {
 
 py::list decode_list(const std::vector<std::string>& items) {
     py::list out(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) out[i] = decode(items[i]);
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out[i] = decode(items[i]);
     return out;
 }
 
@@ -49,13 +50,15 @@ std::vector<std::string> encode_list(py::handle items, const char* what) {
         throw py::type_error(std::string(what) + " must be a sequence of str, not a single str");
     }
     std::vector<std::string> out;
-    for (auto item : py::iter(items)) out.push_back(encode(item, what));
+    for (auto item : py::iter(items))
+        out.push_back(encode(item, what));
     return out;
 }
 
 void define_enum_impl(py::module_& m, const char* name, const char* doc,
                       const std::vector<std::string>& names, PyObject** cls_out,
-                      std::vector<PyObject*>& members_out, const std::vector<std::size_t>& numbers) {
+                      std::vector<PyObject*>& members_out,
+                      const std::vector<std::size_t>& numbers) {
     auto enum_module = py::module_::import("enum");
 
     // StrEnum (3.11) makes str(member) the value; older Pythons get the same through str + Enum.
@@ -67,17 +70,20 @@ void define_enum_impl(py::module_& m, const char* name, const char* doc,
         base = enum_module.attr("StrEnum");
     } else {
         base = enum_module.attr("Enum");
-        kwargs["type"] = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyUnicode_Type));
+        kwargs["type"] =
+            py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyUnicode_Type));
     }
     py::list pairs;
-    for (const auto& n : names) pairs.append(py::make_tuple(n, n));
+    for (const auto& n : names)
+        pairs.append(py::make_tuple(n, n));
     py::object cls = base(name, pairs, **kwargs);
     cls.attr("__doc__") = doc;
     m.attr(name) = cls;
 
     // Members by number, so converting a C++ value costs an index, not a lookup by name.
     std::size_t size = 0;
-    for (auto n : numbers) size = std::max(size, n + 1);
+    for (auto n : numbers)
+        size = std::max(size, n + 1);
     members_out.assign(size, nullptr);
     for (std::size_t i = 0; i < names.size(); ++i) {
         py::object member = cls.attr(names[i].c_str());

@@ -81,7 +81,8 @@ private:
         alerts.swap(scratch_);
         for (auto& alert : alerts) {
             py::object obj = py::cast(std::move(alert));
-            for (const auto& fn : std::vector<py::object>(callbacks_)) fn(obj);
+            for (const auto& fn : std::vector<py::object>(callbacks_))
+                fn(obj);
             sink(obj);
         }
     }
@@ -159,9 +160,9 @@ void bind_detector(py::module_& m) {
     py::class_<Alert>(m, "Alert", "One deviation from the baseline, with its evidence.")
         .def_readonly("rule", &Alert::rule)
         .def_readonly("severity", &Alert::severity)
-        .def_property_readonly("priority",
-                               [](const Alert& a) { return falco_priority(a.severity); },
-                               "Falco priority name of the severity.")
+        .def_property_readonly(
+            "priority", [](const Alert& a) { return falco_priority(a.severity); },
+            "Falco priority name of the severity.")
         .def_property_readonly("workload", [](const Alert& a) { return decode(a.workload); })
         .def_property_readonly("image_digest",
                                [](const Alert& a) { return decode(a.image_digest); })
@@ -174,7 +175,8 @@ void bind_detector(py::module_& m) {
             "evidence",
             [](const Alert& a) {
                 py::list out;
-                for (const auto& [k, v] : a.evidence) out.append(py::make_tuple(decode(k), decode(v)));
+                for (const auto& [k, v] : a.evidence)
+                    out.append(py::make_tuple(decode(k), decode(v)));
                 return out;
             },
             "(name, value) pairs supporting the alert, in order.")

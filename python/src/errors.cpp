@@ -61,7 +61,8 @@ PyObject* new_class(py::module_& m, const char* name, const char* doc, PyObject*
     return cls;
 }
 
-void raise_os_error(const std::system_error& e, const std::string& message, const std::string& file) {
+void raise_os_error(const std::system_error& e, const std::string& message,
+                    const std::string& file) {
     // OSError(errno, text, filename) picks the subclass for the errno itself.
     py::object filename = file.empty() ? py::object(py::none()) : py::object(decode(file));
     PyObject* exc = PyObject_CallFunction(PyExc_OSError, "isO", e.code().value(), message.c_str(),

@@ -19,9 +19,8 @@ py::object PySource::next() {
         if (pos_ < buffer_.size()) return py::cast(std::move(buffer_[pos_++]));
 
         std::vector<Event> batch;
-        bool end = locked([&](EventSource& s) {
-            return s.next_batch(batch, batch_size) == 0 && s.at_end();
-        });
+        bool end = locked(
+            [&](EventSource& s) { return s.next_batch(batch, batch_size) == 0 && s.at_end(); });
         if (end) throw py::stop_iteration();
 
         // Another thread may have buffered events while this one read: keep theirs first.
@@ -51,7 +50,8 @@ py::list PySource::read(std::size_t max) {
     std::vector<Event> batch;
     pull(batch, max);
     py::list out(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) out[i] = event_object(batch[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        out[i] = event_object(batch[i]);
     return out;
 }
 
@@ -82,8 +82,8 @@ void apply_kwargs(T& target, const Setters<T>& setters, const py::kwargs& kwargs
         auto name = py::cast<std::string>(key);
         auto it = setters.find(name);
         if (it == setters.end()) {
-            throw py::type_error(std::string(type_name) + "() got an unexpected keyword argument '" +
-                                 name + "'");
+            throw py::type_error(std::string(type_name) +
+                                 "() got an unexpected keyword argument '" + name + "'");
         }
         it->second(target, value);
     }
@@ -103,8 +103,8 @@ std::function<void(T&, py::handle)> set_number(M T::*member, const char* what) {
             try {
                 t.*member = v.cast<M>();
             } catch (const py::cast_error&) {
-                throw py::value_error(std::string(what) + " is out of range: " +
-                                      py::repr(v).cast<std::string>());
+                throw py::value_error(std::string(what) +
+                                      " is out of range: " + py::repr(v).cast<std::string>());
             }
         }
     };
@@ -201,24 +201,30 @@ py::object json_loads(const std::string& text) {
 std::string event_repr(const Event& e) {
     std::string out = "Event(kind='" + std::string(to_string(e.kind)) + "'";
     auto field = [&](const char* name, const std::string& value) {
-        if (!value.empty()) out += std::string(", ") + name + "=" + py::repr(decode(value)).cast<std::string>();
+        if (!value.empty())
+            out += std::string(", ") + name + "=" + py::repr(decode(value)).cast<std::string>();
     };
     out += ", time_ns=" + std::to_string(e.time_ns);
     field("workload", e.workload);
     out += ", pid=" + std::to_string(e.pid);
     field("exe", e.exe);
     switch (e.kind) {
-        case EventKind::open: field("path", e.path); break;
+        case EventKind::open:
+            field("path", e.path);
+            break;
         case EventKind::network:
             out += ", net=" + std::string(to_string(e.net.op)) + " " + e.net.address + ":" +
                    std::to_string(e.net.port);
             break;
-        case EventKind::syscall: out += ", syscall_nr=" + std::to_string(e.syscall_nr); break;
+        case EventKind::syscall:
+            out += ", syscall_nr=" + std::to_string(e.syscall_nr);
+            break;
         case EventKind::lost:
             out += ", lost_kind='" + std::string(to_string(e.lost_kind)) +
                    "', lost_count=" + std::to_string(e.lost_count);
             break;
-        default: break;
+        default:
+            break;
     }
     return out + ")";
 }
@@ -310,7 +316,9 @@ private:
 
 }  // namespace
 
-py::object event_object(const Event& event) { return py::cast(event); }
+py::object event_object(const Event& event) {
+    return py::cast(event);
+}
 
 void bind_events(py::module_& m) {
     // --- Enums --------------------------------------------------------------------------------
@@ -381,9 +389,9 @@ void bind_events(py::module_& m) {
              "Textual IPv4/IPv6 address, or the Unix socket path.");
     net.def("__repr__", [](const NetworkDetail& d) {
         return "NetworkDetail(op='" + std::string(to_string(d.op)) + "', protocol='" +
-               std::string(to_string(d.protocol)) + "', address=" +
-               py::repr(decode(d.address)).cast<std::string>() + ", port=" +
-               std::to_string(d.port) + ")";
+               std::string(to_string(d.protocol)) +
+               "', address=" + py::repr(decode(d.address)).cast<std::string>() +
+               ", port=" + std::to_string(d.port) + ")";
     });
 
     // --- Event --------------------------------------------------------------------------------
@@ -434,8 +442,10 @@ void bind_events(py::module_& m) {
         .def(
             "__eq__",
             [](const Event& a, py::object b) {
-                if (!py::isinstance<Event>(b)) return py::object(py::reinterpret_borrow<py::object>(Py_NotImplemented));
-                return py::object(py::bool_(event_to_json(a) == event_to_json(b.cast<const Event&>())));
+                if (!py::isinstance<Event>(b))
+                    return py::object(py::reinterpret_borrow<py::object>(Py_NotImplemented));
+                return py::object(
+                    py::bool_(event_to_json(a) == event_to_json(b.cast<const Event&>())));
             },
             py::is_operator())
         .def("__copy__", [](const Event& e) { return e; })
@@ -470,7 +480,7 @@ void bind_events(py::module_& m) {
         .def_property_readonly("counters", &PySource::counters)
         .def_property_readonly(
             "skip_messages", [](PySource& s) { return decode_list(s.skip_messages()); },
-                               "Messages of skipped records, most recent last (bounded).");
+            "Messages of skipped records, most recent last (bounded).");
 
     ReplayOptions replay_defaults;
     py::class_<PyReplaySource, PySource>(m, "ReplaySource",
@@ -526,8 +536,7 @@ void bind_events(py::module_& m) {
              "Writes every event of an iterable or source; returns how many.")
         .def("close", &PyRecorder::close,
              "Flushes, syncs and renames into place; a second call does nothing.")
-        .def("discard", &PyRecorder::discard,
-             "Drops the recording without creating the file.")
+        .def("discard", &PyRecorder::discard, "Drops the recording without creating the file.")
         .def_property_readonly("closed", &PyRecorder::closed)
         .def_property_readonly("written", &PyRecorder::written, "Events written so far.")
         .def_property_readonly("path", [](const PyRecorder& r) { return decode(r.path()); })

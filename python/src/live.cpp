@@ -56,7 +56,6 @@ private:
         ReleaseGil release;
         return std::make_unique<BpfSource>(std::move(options));
     }
-
 };
 
 }  // namespace
@@ -123,7 +122,8 @@ void bind_live(py::module_& m) {
             "kernel_errors",
             [](PyBpfSource& s) {
                 py::dict out;
-                for (const auto& [name, count] : s.kernel_errors()) out[py::str(name)] = count;
+                for (const auto& [name, count] : s.kernel_errors())
+                    out[py::str(name)] = count;
                 return out;
             },
             "Kernel-side problems counted so far, by name.")

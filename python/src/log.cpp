@@ -30,10 +30,14 @@ PyObject* handler = nullptr;
 
 const char* level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warning: return "warning";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warning:
+            return "warning";
+        case LogLevel::error:
+            return "error";
     }
     return "error";
 }
@@ -89,11 +93,11 @@ void deliver_log() noexcept {
     PyObject *type = nullptr, *value = nullptr, *trace = nullptr;
     PyErr_Fetch(&type, &value, &trace);
     for (const auto& [level, message] : batch) {
-        PyObject* text =
-            PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace");
-        PyObject* result =
-            text == nullptr ? nullptr
-                            : PyObject_CallFunction(handler, "sO", level_name(level), text);
+        PyObject* text = PyUnicode_DecodeUTF8(message.data(),
+                                              static_cast<Py_ssize_t>(message.size()), "replace");
+        PyObject* result = text == nullptr
+                               ? nullptr
+                               : PyObject_CallFunction(handler, "sO", level_name(level), text);
         Py_XDECREF(text);
         if (result == nullptr) {
             PyErr_WriteUnraisable(handler);

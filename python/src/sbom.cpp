@@ -90,7 +90,8 @@ public:
         : matcher_(matcher), watcher_(matcher.matcher(), std::move(state_path)) {}
 
     WatchReport run(const std::vector<InventoryEntry>& inventory, const MatchOptions& options) {
-        return matcher_.shared([&](const SbomMatcher&) { return watcher_.run(inventory, options); });
+        return matcher_.shared(
+            [&](const SbomMatcher&) { return watcher_.run(inventory, options); });
     }
 
 private:
@@ -107,7 +108,8 @@ std::chrono::sys_seconds time_arg(py::handle t) {
     if (py::isinstance(t, datetime.attr("datetime"))) {
         py::object value = py::reinterpret_borrow<py::object>(t);
         if (value.attr("tzinfo").is_none()) {
-            value = value.attr("replace")(py::arg("tzinfo") = datetime.attr("timezone").attr("utc"));
+            value =
+                value.attr("replace")(py::arg("tzinfo") = datetime.attr("timezone").attr("utc"));
         }
         seconds = value.attr("timestamp")().cast<double>();
     } else if (py::isinstance(t, datetime.attr("date"))) {
@@ -118,7 +120,8 @@ std::chrono::sys_seconds time_arg(py::handle t) {
         throw py::type_error("a time is RFC 3339 text, a datetime or Unix seconds, not " +
                              std::string(Py_TYPE(t.ptr())->tp_name));
     }
-    return std::chrono::sys_seconds(std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds))));
+    return std::chrono::sys_seconds(
+        std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds))));
 }
 
 MatchOptions match_options(py::handle since, const std::string& since_field,
@@ -130,8 +133,8 @@ MatchOptions match_options(py::handle since, const std::string& since_field,
     } else if (since_field == "modified") {
         o.since_field = SinceField::modified;
     } else {
-        throw py::value_error("since_field must be 'published' or 'modified', not '" +
-                              since_field + "'");
+        throw py::value_error("since_field must be 'published' or 'modified', not '" + since_field +
+                              "'");
     }
     if (!min_severity.is_none()) o.min_severity = enum_arg<Severity>(min_severity, "min_severity");
     o.drop_unrated = drop_unrated;
@@ -189,7 +192,8 @@ py::dict issue_dict(const ComponentIssue& c) {
 template <class T>
 py::list copies(const std::vector<T>& items) {
     py::list out(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) out[i] = py::cast(items[i]);
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out[i] = py::cast(items[i]);
     return out;
 }
 
@@ -313,17 +317,17 @@ void bind_sbom(py::module_& m) {
     finding.def_readonly("severity", &Finding::severity)
         .def_readonly("score", &Finding::score, "Highest CVSS base score, 0 when none.");
     def_text(finding, "cvss_vector", &Finding::cvss_vector);
-    finding.def_property_readonly(
-        "ecosystem_severities", [](const Finding& f) { return copies(f.ecosystem_severities); });
+    finding.def_property_readonly("ecosystem_severities",
+                                  [](const Finding& f) { return copies(f.ecosystem_severities); });
     def_text(finding, "published", &Finding::published, "RFC 3339; '' when unknown.");
     def_text(finding, "modified", &Finding::modified, "RFC 3339; '' when unknown.");
     finding.def_readonly("release_unknown", &Finding::release_unknown);
     def_texts(finding, "releases", &Finding::releases);
     finding.def("to_dict", &finding_dict, "Every attribute as a plain dict (JSON-ready).")
         .def("__repr__", [](const Finding& f) {
-            return "Finding('" + f.id + "', component=" +
-                   py::repr(decode(f.component.name)).cast<std::string>() + ", severity='" +
-                   std::string(to_string(f.severity)) + "')";
+            return "Finding('" + f.id +
+                   "', component=" + py::repr(decode(f.component.name)).cast<std::string>() +
+                   ", severity='" + std::string(to_string(f.severity)) + "')";
         });
 
     py::class_<ComponentIssue> issue(m, "ComponentIssue", "A component that could not be matched.");
@@ -354,8 +358,7 @@ void bind_sbom(py::module_& m) {
         .def_property_readonly("release_unknown",
                                [](const PyMatchResult& r) { return r.result.release_unknown; })
         .def(
-            "to_json",
-            [](const PyMatchResult& r) { return findings_to_json(r.result, r.options); },
+            "to_json", [](const PyMatchResult& r) { return findings_to_json(r.result, r.options); },
             "The findings document (format 'rtguard-findings', schema 1).")
         .def(
             "to_sarif", [](const PyMatchResult& r) { return findings_to_sarif(r.result); },
@@ -406,8 +409,9 @@ void bind_sbom(py::module_& m) {
     // --- Watching deployed images -------------------------------------------------------------
     py::class_<InventoryEntry> inv(m, "InventoryEntry", "One deployed image of an inventory.");
     def_text(inv, "image", &InventoryEntry::image);
-    def_text(inv, "sbom", &InventoryEntry::sbom, "SBOM path, resolved against the inventory's "
-                                                 "directory.");
+    def_text(inv, "sbom", &InventoryEntry::sbom,
+             "SBOM path, resolved against the inventory's "
+             "directory.");
     def_text(inv, "deployed_at", &InventoryEntry::deployed_at, "RFC 3339, as written.");
     m.def(
         "read_inventory",
@@ -457,8 +461,8 @@ void bind_sbom(py::module_& m) {
              py::arg("matcher"), py::arg("state_path"), py::keep_alive<1, 2>())
         .def(
             "run",
-            [](PyWatcher& w, py::handle inventory, py::handle since,
-               const std::string& since_field, py::handle min_severity, bool drop_unrated) {
+            [](PyWatcher& w, py::handle inventory, py::handle since, const std::string& since_field,
+               py::handle min_severity, bool drop_unrated) {
                 std::vector<InventoryEntry> entries;
                 if (PyUnicode_Check(inventory.ptr()) || PyBytes_Check(inventory.ptr()) ||
                     PyObject_HasAttrString(inventory.ptr(), "__fspath__")) {

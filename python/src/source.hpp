@@ -70,7 +70,8 @@ std::uint64_t for_each_event(py::handle events, F&& f) {
         while (true) {
             batch.clear();
             if (!source.pull(batch)) break;
-            for (const auto& event : batch) f(event);
+            for (const auto& event : batch)
+                f(event);
             n += batch.size();
             if (PyErr_CheckSignals() != 0) throw py::error_already_set();
         }

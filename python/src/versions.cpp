@@ -26,13 +26,14 @@ std::string purl_repr(const Purl& p) {
 
 void bind_versions(py::module_& m) {
     constexpr VersionScheme all_schemes[] = {
-        VersionScheme::debian, VersionScheme::alpine, VersionScheme::rpm,
-        VersionScheme::semver, VersionScheme::go,     VersionScheme::pep440,
-        VersionScheme::maven,  VersionScheme::rubygems, VersionScheme::nuget,
+        VersionScheme::debian,    VersionScheme::alpine,   VersionScheme::rpm,
+        VersionScheme::semver,    VersionScheme::go,       VersionScheme::pep440,
+        VersionScheme::maven,     VersionScheme::rubygems, VersionScheme::nuget,
         VersionScheme::packagist,
     };
     std::vector<std::pair<VersionScheme, std::string>> schemes;
-    for (auto s : all_schemes) schemes.emplace_back(s, std::string(to_string(s)));
+    for (auto s : all_schemes)
+        schemes.emplace_back(s, std::string(to_string(s)));
     define_enum(m, "VersionScheme",
                 "Version-ordering rule sets; several OSV ecosystems share one (npm and "
                 "crates.io use semver, Debian and Ubuntu use debian).",
@@ -73,13 +74,15 @@ void bind_versions(py::module_& m) {
             "qualifiers",
             [](const Purl& p) {
                 py::dict out;
-                for (const auto& [k, v] : p.qualifiers) out[decode(k)] = decode(v);
+                for (const auto& [k, v] : p.qualifiers)
+                    out[decode(k)] = decode(v);
                 return out;
             },
             "Qualifiers as a dict, keys sorted.")
         .def_property_readonly("subpath", [](const Purl& p) { return decode(p.subpath); })
         .def(
-            "qualifier", [](const Purl& p, std::string_view key) { return decode(p.qualifier(key)); },
+            "qualifier",
+            [](const Purl& p, std::string_view key) { return decode(p.qualifier(key)); },
             py::arg("key"), "The value of a qualifier, or ''.")
         .def("__str__", [](const Purl& p) { return decode(p.to_string()); })
         .def("__repr__", &purl_repr)
@@ -100,8 +103,8 @@ void bind_versions(py::module_& m) {
         .def_readonly("base", &CvssScore::base, "Base score, 0.0 to 10.0.")
         .def_readonly("severity", &CvssScore::severity, "Qualitative rating of the base score.")
         .def("__repr__", [](const CvssScore& s) {
-            return "CvssScore(version='" + s.version + "', base=" +
-                   py::repr(py::float_(s.base)).cast<std::string>() + ", severity='" +
+            return "CvssScore(version='" + s.version +
+                   "', base=" + py::repr(py::float_(s.base)).cast<std::string>() + ", severity='" +
                    std::string(to_string(s.severity)) + "')";
         });
     m.def("score_cvss", &score_cvss, py::arg("vector"),

@@ -652,7 +652,10 @@ TopLevelScan scan_top_level(const simdjson::padded_string& text) {
 // Where a syntax error is, for a document the DOM parser rejected: walk it on demand and
 // stop where that fails; content after the top-level value is found by scanning.
 const char* find_syntax_error(const simdjson::padded_string& text, od::document& doc) {
-    std::function<bool(od::value)> walk = [&](od::value v) -> bool {
+    // The walk recurses once per level: bounded like the DOM parser, so that a hostile file
+    // nested a million levels deep cannot exhaust the stack.
+    std::function<bool(od::value, std::size_t)> walk = [&](od::value v, std::size_t depth) {
+        if (depth > simdjson::DEFAULT_MAX_DEPTH) return false;
         od::json_type type;
         if (v.type().get(type)) return false;
         if (type == od::json_type::object) {
@@ -661,7 +664,7 @@ const char* find_syntax_error(const simdjson::padded_string& text, od::document&
             for (auto f : obj) {
                 od::field field;
                 if (std::move(f).get(field)) return false;
-                if (!walk(field.value())) return false;
+                if (!walk(field.value(), depth + 1)) return false;
             }
             return true;
         }
@@ -670,7 +673,7 @@ const char* find_syntax_error(const simdjson::padded_string& text, od::document&
             if (v.get_array().get(arr)) return false;
             for (auto el : arr) {
                 od::value x;
-                if (el.get(x) || !walk(x)) return false;
+                if (el.get(x) || !walk(x, depth + 1)) return false;
             }
             return true;
         }
@@ -694,7 +697,7 @@ const char* find_syntax_error(const simdjson::padded_string& text, od::document&
         }
     };
     od::value root;
-    bool ok = !doc.get_value().get(root) && walk(root);
+    bool ok = !doc.get_value().get(root) && walk(root, 1);
     const char* here = nullptr;
     if (!ok) {
         if (!doc.current_location().get(here)) return here;
@@ -744,6 +747,11 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
                 r.fail(errc::parse_error, "the file is not valid UTF-8", "$", nullptr);
             }
             if (e == simdjson::EMPTY) r.fail(errc::parse_error, "the file is empty", "$", nullptr);
+            if (e == simdjson::DEPTH_ERROR) {
+                r.fail(errc::limit_exceeded,
+                       fmt::format("nested deeper than {} levels", simdjson::DEFAULT_MAX_DEPTH),
+                       "$", nullptr);
+            }
             if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || scan_top_level(padded).ends_inside) {
                 r.fail(errc::parse_error,
                        "the file ends inside an object, array or string (truncated?)", "$",

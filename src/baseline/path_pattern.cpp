@@ -154,6 +154,48 @@ std::string volatile_pattern(std::string_view path) {
     return changed ? out : std::string();
 }
 
+// Where `part` stops being made of separator-delimited numbers at its edge next to the
+// varying part: for a tail (at_front), the offset after the leading numeric tokens; for a
+// head, the length without its trailing numeric tokens. "-16339.tmp" gives 6 as a tail;
+// "job-42-" gives 4 as a head.
+namespace {
+std::size_t numeric_edge_tokens(std::string_view part, bool at_front) {
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (at_front) {
+        std::size_t cut = 0, i = 0;
+        while (i < part.size()) {
+            while (i < part.size() && !is_alnum(part[i]))
+                ++i;
+            std::size_t start = i;
+            while (i < part.size() && is_alnum(part[i]))
+                ++i;
+            if (i == start) break;
+            bool numeric = true;
+            for (std::size_t k = start; k < i; ++k)
+                numeric = numeric && is_digit(part[k]);
+            if (!numeric) break;
+            cut = i;
+        }
+        return cut;
+    }
+    std::size_t keep = part.size(), j = part.size();
+    while (j > 0) {
+        while (j > 0 && !is_alnum(part[j - 1]))
+            --j;
+        std::size_t end = j;
+        while (j > 0 && is_alnum(part[j - 1]))
+            --j;
+        if (j == end) break;
+        bool numeric = true;
+        for (std::size_t k = j; k < end; ++k)
+            numeric = numeric && is_digit(part[k]);
+        if (!numeric) break;
+        keep = j;
+    }
+    return keep;
+}
+}  // namespace
+
 std::string component_glob(const std::vector<std::string_view>& names) {
     std::string_view first = names.front();
     std::size_t prefix = first.size(), suffix = first.size(), shortest = first.size();
@@ -178,8 +220,14 @@ std::string component_glob(const std::vector<std::string_view>& names) {
         --suffix;
     if (prefix + suffix > shortest) suffix = shortest > prefix ? shortest - prefix : 0;
 
-    return escape_pattern(first.substr(0, prefix)) + "*" +
-           escape_pattern(first.substr(first.size() - suffix));
+    // A number that every name shares next to the varying part is still volatile: names
+    // made by one process share its pid ("req-7-16339.tmp"), and the next run will not.
+    std::string_view head = first.substr(0, prefix);
+    std::string_view tail = first.substr(first.size() - suffix);
+    head = head.substr(0, numeric_edge_tokens(head, false));
+    tail = tail.substr(numeric_edge_tokens(tail, true));
+
+    return escape_pattern(head) + "*" + escape_pattern(tail);
 }
 
 struct PatternIndex::Node {

@@ -132,8 +132,10 @@ std::vector<std::string> split_arguments(std::string_view s) {
                 word.push_back(s[i]);
         } else if (c == '"') {
             for (++i; i < s.size() && s[i] != '"'; ++i) {
+                // find, not strchr: strchr also matches the terminator, so a NUL after the
+                // backslash would have been taken for an escaped character.
                 if (s[i] == '\\' && i + 1 < s.size() &&
-                    std::strchr("\"\\$`", s[i + 1]) != nullptr) {
+                    std::string_view("\"\\$`").find(s[i + 1]) != std::string_view::npos) {
                     ++i;
                 }
                 word.push_back(s[i]);
@@ -374,6 +376,13 @@ private:
         if (p.failed()) return false;
         container_id = strip_runtime_prefix(container_id);
         e.workload = container_id.empty() ? "host" : fmt::format("container:{}", container_id);
+        if (e.workload.size() > max_string_bytes) {
+            // With its prefix the key would outgrow what a recording of the event can hold.
+            return p.fail(
+                errc::limit_exceeded, "",
+                fmt::format("container id longer than {} bytes",
+                            max_string_bytes - (e.workload.size() - container_id.size())));
+        }
 
         e.exe.assign(binary);
         e.comm.assign(basename(binary).substr(0, task_comm_bytes));
@@ -652,6 +661,15 @@ private:
             *note_ =
                 "process_kprobe file hook carries no file_arg, path_arg or string_arg; skipped";
             return Outcome::unmapped;
+        }
+
+        // Joined with the cwd, or given a leading slash, a path can outgrow the string limit
+        // that the replay format reads back; refuse it here so a recording stays readable.
+        if (e.path.size() > max_string_bytes) {
+            ev.error().set(errc::limit_exceeded,
+                           fmt::format("{}: path longer than {} bytes once made absolute", where,
+                                       max_string_bytes));
+            return Outcome::bad;
         }
 
         e.flags = guess_flags(string_arg);

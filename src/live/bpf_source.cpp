@@ -27,6 +27,7 @@
 
 #include "live/decode.hpp"
 #include "live/hooks.hpp"
+#include "live/load_errors.hpp"
 #include "rtguard.skel.h"
 #include "rtguard/error.hpp"
 #include "rtguard/live.hpp"
@@ -57,25 +58,6 @@ LibbpfMessages& libbpf_messages() {
     return m;
 }
 
-/// The last non-empty lines of a verifier log, without the statistics line.
-std::string verifier_tail(std::string_view log, std::size_t lines) {
-    std::vector<std::string_view> kept;
-    std::size_t end = log.size();
-    while (end > 0 && kept.size() < lines) {
-        std::size_t start = log.rfind('\n', end - 1);
-        start = start == std::string_view::npos ? 0 : start + 1;
-        std::string_view line = log.substr(start, end - start);
-        if (!line.empty() && !line.starts_with("processed ") && !line.starts_with("-- END") &&
-            !line.starts_with("verification time"))
-            kept.insert(kept.begin(), line);
-        end = start == 0 ? 0 : start - 1;
-    }
-    std::string out;
-    for (auto l : kept)
-        out += (out.empty() ? "" : " | ") + std::string(l);
-    return out;
-}
-
 int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
     char small[512];
     va_list copy;
@@ -99,7 +81,7 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
     {
         auto& m = libbpf_messages();
         std::lock_guard lock(m.mutex);
-        if (m.capturing && verifier_log) m.verifier_tail = verifier_tail(text, 3);
+        if (m.capturing && verifier_log) m.verifier_tail = live::verifier_tail(text, 3);
         if (m.capturing && level == LIBBPF_WARN && !verifier_log) m.warnings.push_back(text);
     }
     LogLevel to = level == LIBBPF_WARN && !verifier_log ? LogLevel::warning : LogLevel::debug;
@@ -131,21 +113,10 @@ public:
     LibbpfCapture& operator=(const LibbpfCapture&) = delete;
 
     /// The program libbpf named in its warnings, and a one-line reason.
-    std::pair<std::string, std::string> failure() const {
+    live::LoadFailure failure() const {
         auto& m = libbpf_messages();
         std::lock_guard lock(m.mutex);
-        std::string program, reason;
-        for (const auto& w : m.warnings) {
-            auto p = w.find("prog '");
-            if (p == std::string::npos) continue;
-            auto q = w.find('\'', p + 6);
-            if (q == std::string::npos) continue;
-            if (program.empty()) program = w.substr(p + 6, q - p - 6);
-            if (reason.empty() && q + 2 < w.size()) reason = w.substr(q + 3);
-        }
-        if (reason.empty() && !m.warnings.empty()) reason = m.warnings.back();
-        if (!m.verifier_tail.empty()) reason += "; verifier: " + m.verifier_tail;
-        return {program, reason};
+        return live::explain_load_failure(m.warnings, m.verifier_tail);
     }
 };
 
@@ -499,13 +470,12 @@ BpfSource::BpfSource(BpfSourceOptions options) : impl_(std::make_unique<Impl>())
                     fmt::format("ring buffer size {} is not a power of two between one page "
                                 "and 2 GiB",
                                 o.ring_buffer_bytes));
-    if (o.max_tree_processes == 0 || o.max_cgroups == 0 || o.dedupe_entries == 0 ||
-        o.max_pending == 0)
-        throw Error(errc::invalid_argument, "BpfSource map sizes must be positive");
-    if (auto why = live_unavailable_reason(); !why.empty()) throw Error(errc::unsupported, why);
-    route_libbpf_output();
+    for (std::size_t n : {o.max_tree_processes, o.max_cgroups, o.dedupe_entries, o.max_pending})
+        if (n == 0 || n > 0xffffffffu)
+            throw Error(errc::invalid_argument,
+                        fmt::format("BpfSource map size {} is not between 1 and 2^32-1", n));
 
-    // Try the hook sets in order, or only the one asked for.
+    // The hook sets to try in order, or only the one asked for.
     std::vector<const live::HookSet*> sets;
     if (o.hook_set.empty()) {
         for (const auto& s : live::hook_sets())
@@ -515,6 +485,11 @@ BpfSource::BpfSource(BpfSourceOptions options) : impl_(std::make_unique<Impl>())
     } else {
         throw Error(errc::invalid_argument, fmt::format("unknown hook set '{}'", o.hook_set));
     }
+
+    if (auto why = live_unavailable_reason(); !why.empty()) throw Error(errc::unsupported, why);
+    route_libbpf_output();
+
+    // A set the kernel refuses gives way to the next one.
     std::string refusals;
     for (const auto* set : sets) {
         try {

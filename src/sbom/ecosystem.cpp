@@ -9,7 +9,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -27,7 +28,8 @@ std::string leading_parts(std::string_view s, int parts) {
     std::size_t i = 0;
     while (i < s.size() && seen < parts) {
         std::size_t start = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         if (i == start) break;
         if (!out.empty()) out += '.';
         out.append(s.substr(start, i - start));
@@ -106,8 +108,8 @@ std::string normalize_release(std::string_view ecosystem, std::string_view text)
     std::string t = lower(text);
 
     // Drop a "<distro>-" prefix ("alpine-3.18.4", "debian-12", "almalinux-9.2").
-    if (auto dash = t.find('-'); dash != std::string::npos && dash > 0 &&
-                                 !std::isdigit(static_cast<unsigned char>(t[0]))) {
+    if (auto dash = t.find('-');
+        dash != std::string::npos && dash > 0 && !std::isdigit(static_cast<unsigned char>(t[0]))) {
         std::string id = t.substr(0, dash);
         if (!ecosystem_for_distro(id).empty() || id == "rhel" || id == "el") t.erase(0, dash + 1);
     }
@@ -176,7 +178,8 @@ std::string go_semver(std::string_view version, bool stdlib) {
     int n = 0;
     while (n < 3) {
         std::size_t start = i;
-        while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+        while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])))
+            ++i;
         if (i == start) return std::string(v);
         parts[n++] = std::string(v.substr(start, i - start));
         if (i < v.size() && v[i] == '.') {

@@ -15,7 +15,8 @@ using detail::JsonWriter;
 
 void string_array(JsonWriter& w, std::string_view key, const std::vector<std::string>& v) {
     w.key(key).begin_array();
-    for (const auto& s : v) w.value(s);
+    for (const auto& s : v)
+        w.value(s);
     w.end_array();
 }
 
@@ -38,8 +39,10 @@ void write_finding(JsonWriter& w, const Finding& f) {
     string_array(w, "fixed_versions", f.fixed_versions);
     string_array(w, "custom_fixed_versions", f.custom_fixed_versions);
     w.key("severity").value(to_string(f.severity));
-    if (f.cvss_vector.empty()) w.key("score").null();
-    else w.key("score").value(f.score);
+    if (f.cvss_vector.empty())
+        w.key("score").null();
+    else
+        w.key("score").value(f.score);
     w.key("cvss_vector").value(f.cvss_vector);
     w.key("ecosystem_severities").begin_array();
     for (const auto& es : f.ecosystem_severities) {
@@ -75,21 +78,30 @@ void write_issues(JsonWriter& w, std::string_view key, const std::vector<Compone
 std::string security_severity(const Finding& f) {
     if (!f.cvss_vector.empty()) return fmt::format("{:.1f}", f.score);
     switch (f.severity) {
-        case Severity::critical: return "9.5";
-        case Severity::high: return "8.0";
-        case Severity::medium: return "5.5";
-        case Severity::low: return "2.0";
-        default: return {};
+        case Severity::critical:
+            return "9.5";
+        case Severity::high:
+            return "8.0";
+        case Severity::medium:
+            return "5.5";
+        case Severity::low:
+            return "2.0";
+        default:
+            return {};
     }
 }
 
 const char* sarif_level(Severity s) {
     switch (s) {
         case Severity::critical:
-        case Severity::high: return "error";
+        case Severity::high:
+            return "error";
         case Severity::low:
-        case Severity::none: return "note";
-        default: return "warning";
+        case Severity::info:
+        case Severity::none:
+            return "note";
+        default:
+            return "warning";
     }
 }
 
@@ -108,21 +120,24 @@ std::string findings_to_json(const MatchResult& result, const MatchOptions& opti
     w.end_object();
 
     w.key("options").begin_object();
-    if (options.since) w.key("since").value(format_time(*options.since));
-    else w.key("since").null();
-    w.key("since_field").value(options.since_field == SinceField::published ? "published"
-                                                                          : "modified");
+    if (options.since)
+        w.key("since").value(format_time(*options.since));
+    else
+        w.key("since").null();
+    w.key("since_field")
+        .value(options.since_field == SinceField::published ? "published" : "modified");
     w.key("min_severity").value(to_string(options.min_severity));
     w.key("drop_unrated").value(options.drop_unrated);
     w.end_object();
 
     std::map<Severity, std::size_t> counts;
-    for (const auto& f : result.findings) ++counts[f.severity];
+    for (const auto& f : result.findings)
+        ++counts[f.severity];
     w.key("counts").begin_object();
     w.key("components").value(result.components);
     w.key("findings").value(result.findings.size());
     for (Severity s : {Severity::critical, Severity::high, Severity::medium, Severity::low,
-                       Severity::none, Severity::unknown})
+                       Severity::info, Severity::none, Severity::unknown})
         w.key(to_string(s)).value(counts[s]);
     w.key("filtered").value(result.filtered);
     w.key("undated").value(result.undated);
@@ -132,7 +147,8 @@ std::string findings_to_json(const MatchResult& result, const MatchOptions& opti
     w.end_object();
 
     w.key("findings").begin_array();
-    for (const auto& f : result.findings) write_finding(w, f);
+    for (const auto& f : result.findings)
+        write_finding(w, f);
     w.end_array();
     write_issues(w, "unmatched", result.unmatched);
     write_issues(w, "version_errors", result.version_errors);
@@ -240,8 +256,7 @@ std::string findings_to_sarif(const MatchResult& result) {
                                 : fmt::format("fixed in {}", fmt::join(f.fixed_versions, ", "));
         w.key("message").begin_object();
         w.key("text").value(fmt::format("{} {} is affected by {} ({}); {}", f.component.name,
-                                        f.installed_version, f.id, to_string(f.severity),
-                                        fixed));
+                                        f.installed_version, f.id, to_string(f.severity), fixed));
         w.end_object();
         w.key("locations").begin_array().begin_object();
         w.key("physicalLocation").begin_object();

@@ -30,12 +30,12 @@ std::string index_key(std::string_view base, std::string_view name) {
     return key;
 }
 
-// Ecosystems' own words for their ratings, mapped onto the CVSS scale.
+// Ecosystems' own words for their ratings, on the CVSS scale; Debian's and Ubuntu's
+// "negligible" and "unimportant" are below low.
 Severity rating_severity(std::string_view rating) {
     std::string r(rating);
-    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (r == "important") return Severity::high;
-    if (r == "moderate") return Severity::medium;
+    for (char& c : r)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (r == "negligible" || r == "unimportant") return Severity::low;
     return severity_from_string(r);
 }
@@ -88,9 +88,12 @@ bool range_affects(const OsvRange& r, std::string_view v, std::string& next_fixe
         if (e.kind == OsvEventKind::limit) continue;
         int c = cmp(e.version);
         if (c < 0) break;  // sorted: no later event is at or below v
-        if (e.kind == OsvEventKind::introduced) affected = true;
-        else if (e.kind == OsvEventKind::fixed) affected = false;
-        else if (e.kind == OsvEventKind::last_affected && c > 0) affected = false;
+        if (e.kind == OsvEventKind::introduced)
+            affected = true;
+        else if (e.kind == OsvEventKind::fixed)
+            affected = false;
+        else if (e.kind == OsvEventKind::last_affected && c > 0)
+            affected = false;
     }
     if (!affected) return false;
     for (; k < r.events.size(); ++k) {
@@ -184,9 +187,12 @@ FeedLoadStats SbomMatcher::load_feed(const std::string& path) {
     detail::FeedContent content =
         detail::read_feed(path, std::max(1u, std::thread::hardware_concurrency()));
     FeedLoadStats stats = content.stats;
-    for (auto& arena : content.arenas) impl_->arenas.push_back(std::move(arena));
-    for (auto& p : content.problems) impl_->problems.push_back(std::move(p));
-    for (auto& r : content.records) impl_->add(std::move(r), stats);
+    for (auto& arena : content.arenas)
+        impl_->arenas.push_back(std::move(arena));
+    for (auto& p : content.problems)
+        impl_->problems.push_back(std::move(p));
+    for (auto& r : content.records)
+        impl_->add(std::move(r), stats);
     impl_->update_index();
     return stats;
 }
@@ -208,9 +214,13 @@ bool SbomMatcher::load_record(std::string_view json, const std::string& name) {
     return true;
 }
 
-const std::vector<FeedProblem>& SbomMatcher::problems() const noexcept { return impl_->problems; }
+const std::vector<FeedProblem>& SbomMatcher::problems() const noexcept {
+    return impl_->problems;
+}
 
-std::size_t SbomMatcher::advisory_count() const noexcept { return impl_->records.size(); }
+std::size_t SbomMatcher::advisory_count() const noexcept {
+    return impl_->records.size();
+}
 
 bool SbomMatcher::withdrawn(std::string_view id) const {
     auto it = impl_->by_id.find(id);
@@ -233,8 +243,8 @@ std::vector<Hit> SbomMatcher::Impl::hits_for(const Component& c, MatchResult& re
         if (!aff.release.empty() && !c.release_unknown && aff.release != c.release) continue;
 
         Hit hit{e.record, e.affected, {}};
-        bool affected = std::find(aff.versions.begin(), aff.versions.end(), v) !=
-                        aff.versions.end();
+        bool affected =
+            std::find(aff.versions.begin(), aff.versions.end(), v) != aff.versions.end();
         for (const auto& r : aff.ranges) {
             if (r.kind == OsvRangeKind::git) {
                 if (!c.commit.empty() && git_range_affects(r, c.commit)) affected = true;
@@ -261,8 +271,7 @@ std::vector<Hit> SbomMatcher::Impl::hits_for(const Component& c, MatchResult& re
 Finding SbomMatcher::Impl::finding_for(const Component& c,
                                        const std::vector<const Hit*>& group) const {
     Finding f;
-    f.component = {c.name, c.purl, c.ecosystem + (c.release.empty() ? "" : ":" + c.release),
-                   c.ref};
+    f.component = {c.name, c.purl, c.ecosystem + (c.release.empty() ? "" : ":" + c.release), c.ref};
     f.installed_version = c.match_version;
 
     std::int64_t published = no_time, modified = no_time;
@@ -278,8 +287,9 @@ Finding SbomMatcher::Impl::finding_for(const Component& c,
     auto rate = [&](std::string_view id, std::string_view rating) {
         if (rating.empty()) return;
         EcosystemSeverity es{std::string(id), std::string(rating)};
-        bool dup = std::any_of(f.ecosystem_severities.begin(), f.ecosystem_severities.end(),
-                               [&](const auto& x) { return x.advisory == id && x.rating == rating; });
+        bool dup =
+            std::any_of(f.ecosystem_severities.begin(), f.ecosystem_severities.end(),
+                        [&](const auto& x) { return x.advisory == id && x.rating == rating; });
         if (!dup) f.ecosystem_severities.push_back(es);
         rated = std::max(rated, rating_severity(rating));
     };
@@ -352,18 +362,22 @@ MatchResult SbomMatcher::match(const Sbom& sbom, const MatchOptions& options) co
     for (const Component& c : sbom.components()) {
         // Components that cannot be looked up are listed, never dropped.
         std::string reason;
-        if (c.purl.empty()) reason = "no purl";
-        else if (!c.purl_error.empty()) reason = c.purl_error;
-        else if (c.ecosystem.empty()) reason = "purl type has no OSV ecosystem";
-        else if (c.match_version.empty()) reason = "no version";
+        if (c.purl.empty())
+            reason = "no purl";
+        else if (!c.purl_error.empty())
+            reason = c.purl_error;
+        else if (c.ecosystem.empty())
+            reason = "purl type has no OSV ecosystem";
+        else if (c.match_version.empty())
+            reason = "no version";
         if (!reason.empty()) {
             result.unmatched.push_back({c.name, c.version, c.purl, c.where, reason});
             continue;
         }
 
         // The same package listed twice (one per binary that embeds it) is matched once.
-        std::string key = c.ecosystem + '\x1f' + c.match_name + '\x1f' + c.match_version +
-                          '\x1f' + c.release;
+        std::string key =
+            c.ecosystem + '\x1f' + c.match_name + '\x1f' + c.match_version + '\x1f' + c.release;
         if (!seen.insert(key).second) continue;
         ++result.components;
 
@@ -384,7 +398,8 @@ MatchResult SbomMatcher::match(const Sbom& sbom, const MatchOptions& options) co
         std::vector<std::size_t> parent(hits.size());
         std::iota(parent.begin(), parent.end(), 0);
         auto root = [&](std::size_t i) {
-            while (parent[i] != i) i = parent[i] = parent[parent[i]];
+            while (parent[i] != i)
+                i = parent[i] = parent[parent[i]];
             return i;
         };
         std::unordered_map<std::string_view, std::size_t> owner;
@@ -395,10 +410,12 @@ MatchResult SbomMatcher::match(const Sbom& sbom, const MatchOptions& options) co
                 if (!fresh) parent[root(i)] = root(it->second);
             };
             claim(rec.id);
-            for (const auto& a : rec.aliases) claim(a);
+            for (const auto& a : rec.aliases)
+                claim(a);
         }
         std::unordered_map<std::size_t, std::vector<const Hit*>> groups;
-        for (std::size_t i = 0; i < hits.size(); ++i) groups[root(i)].push_back(&hits[i]);
+        for (std::size_t i = 0; i < hits.size(); ++i)
+            groups[root(i)].push_back(&hits[i]);
 
         for (const auto& [r, group] : groups) {
             Finding f = impl_->finding_for(c, group);

@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -38,22 +38,32 @@ struct RecordError {
 
 const char* json_type_name(od::json_type t) {
     switch (t) {
-        case od::json_type::array: return "an array";
-        case od::json_type::object: return "an object";
-        case od::json_type::number: return "a number";
-        case od::json_type::string: return "a string";
-        case od::json_type::boolean: return "a boolean";
-        case od::json_type::null: return "null";
+        case od::json_type::array:
+            return "an array";
+        case od::json_type::object:
+            return "an object";
+        case od::json_type::number:
+            return "a number";
+        case od::json_type::string:
+            return "a string";
+        case od::json_type::boolean:
+            return "a boolean";
+        case od::json_type::null:
+            return "null";
     }
     return "an unknown value";
 }
 
 const char* event_key(OsvEventKind k) {
     switch (k) {
-        case OsvEventKind::introduced: return "introduced";
-        case OsvEventKind::fixed: return "fixed";
-        case OsvEventKind::last_affected: return "last_affected";
-        case OsvEventKind::limit: return "limit";
+        case OsvEventKind::introduced:
+            return "introduced";
+        case OsvEventKind::fixed:
+            return "fixed";
+        case OsvEventKind::last_affected:
+            return "last_affected";
+        case OsvEventKind::limit:
+            return "limit";
     }
     return "";
 }
@@ -191,11 +201,16 @@ struct OsvParser::Impl {
             int seen = 0;
             each_field(item, [&](std::string_view key, od::value& val) {
                 OsvEventKind kind;
-                if (key == "introduced") kind = OsvEventKind::introduced;
-                else if (key == "fixed") kind = OsvEventKind::fixed;
-                else if (key == "last_affected") kind = OsvEventKind::last_affected;
-                else if (key == "limit") kind = OsvEventKind::limit;
-                else fail("unknown event \"" + std::string(key) + "\"");
+                if (key == "introduced")
+                    kind = OsvEventKind::introduced;
+                else if (key == "fixed")
+                    kind = OsvEventKind::fixed;
+                else if (key == "last_affected")
+                    kind = OsvEventKind::last_affected;
+                else if (key == "limit")
+                    kind = OsvEventKind::limit;
+                else
+                    fail("unknown event \"" + std::string(key) + "\"");
                 PathGuard g(path, event_key(kind));
                 std::string_view version = stored(val);
                 if (version.empty()) fail("empty version");
@@ -214,10 +229,14 @@ struct OsvParser::Impl {
             if (key == "type") {
                 PathGuard g(path, "type");
                 std::string_view t = string(val);
-                if (t == "SEMVER") r.kind = OsvRangeKind::semver;
-                else if (t == "ECOSYSTEM") r.kind = OsvRangeKind::ecosystem;
-                else if (t == "GIT") r.kind = OsvRangeKind::git;
-                else fail("unknown range type \"" + std::string(t) + "\"");
+                if (t == "SEMVER")
+                    r.kind = OsvRangeKind::semver;
+                else if (t == "ECOSYSTEM")
+                    r.kind = OsvRangeKind::ecosystem;
+                else if (t == "GIT")
+                    r.kind = OsvRangeKind::git;
+                else
+                    fail("unknown range type \"" + std::string(t) + "\"");
                 typed = true;
             } else if (key == "events") {
                 PathGuard g(path, "events");
@@ -262,7 +281,8 @@ struct OsvParser::Impl {
                         PathGuard g2(path, "custom_ranges");
                         each_element(ev, [&](od::value& item) {
                             for (const auto& e : range(item).events)
-                                if (e.kind == OsvEventKind::fixed) a.custom_fixed.push_back(e.version);
+                                if (e.kind == OsvEventKind::fixed)
+                                    a.custom_fixed.push_back(e.version);
                         });
                     } else if (k == "severity" && type_of(ev) == od::json_type::string) {
                         a.rating = stored(ev);
@@ -299,14 +319,18 @@ struct OsvParser::Impl {
         for (std::size_t i = 0; i < a.ranges.size(); ++i) {
             PathGuard gi(path, i);
             OsvRange& r = a.ranges[i];
-            if (r.kind == OsvRangeKind::semver) r.scheme = VersionScheme::semver;
-            else if (r.kind == OsvRangeKind::ecosystem && eco_scheme) r.scheme = *eco_scheme;
-            else r.evaluable = false;
+            if (r.kind == OsvRangeKind::semver)
+                r.scheme = VersionScheme::semver;
+            else if (r.kind == OsvRangeKind::ecosystem && eco_scheme)
+                r.scheme = *eco_scheme;
+            else
+                r.evaluable = false;
             if (r.kind != OsvRangeKind::git) {
                 bounded_by_github(r, known_range);
                 if (r.evaluable) order(r);
             }
-            for (const auto& e : r.events) r.has_limit |= e.kind == OsvEventKind::limit;
+            for (const auto& e : r.events)
+                r.has_limit |= e.kind == OsvEventKind::limit;
         }
     }
 
@@ -319,7 +343,8 @@ struct OsvParser::Impl {
             if (e.kind != OsvEventKind::introduced) return;
         std::string_view t = text;
         if (auto comma = t.rfind(','); comma != std::string_view::npos) t = t.substr(comma + 1);
-        while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+        while (!t.empty() && t.front() == ' ')
+            t.remove_prefix(1);
         OsvEventKind kind;
         if (t.substr(0, 2) == "<=") {
             kind = OsvEventKind::last_affected;
@@ -332,8 +357,10 @@ struct OsvParser::Impl {
                                  "\" is not \"<= V\" or \"< V\"; ignored");
             return;
         }
-        while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-        while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+        while (!t.empty() && t.front() == ' ')
+            t.remove_prefix(1);
+        while (!t.empty() && t.back() == ' ')
+            t.remove_suffix(1);
         if (t.empty() || (r.evaluable && !valid_version(r.scheme, t))) {
             note(path.str(), "last_known_affected_version_range \"" + std::string(text) +
                                  "\" has no usable version; ignored");
@@ -464,7 +491,9 @@ struct OsvParser::Impl {
 OsvParser::OsvParser() : impl_(std::make_unique<Impl>()) {}
 OsvParser::~OsvParser() = default;
 
-std::size_t OsvParser::padding() { return simdjson::SIMDJSON_PADDING; }
+std::size_t OsvParser::padding() {
+    return simdjson::SIMDJSON_PADDING;
+}
 
 bool OsvParser::parse(const char* json, std::size_t size, std::size_t capacity,
                       const std::string& file, const std::string& member, StringArena& arena,
@@ -596,8 +625,7 @@ public:
         if (zip_stat_index(zip_, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
             throw Error(errc::parse_error, "cannot read member " + member, path_);
         if (st.size > max_record_bytes)
-            throw Error(errc::limit_exceeded, "member " + member + " is larger than 64 MiB",
-                        path_);
+            throw Error(errc::limit_exceeded, "member " + member + " is larger than 64 MiB", path_);
         auto size = static_cast<std::size_t>(st.size);
         char* p = padded(buf, size);
         zip_file_t* f = zip_fopen_index(zip_, i, 0);
@@ -610,8 +638,7 @@ public:
             if (n <= 0) {
                 std::string msg = n < 0 ? zip_file_strerror(f) : "unexpected end of data";
                 zip_fclose(f);
-                throw Error(errc::parse_error, "cannot read member " + member + ": " + msg,
-                            path_);
+                throw Error(errc::parse_error, "cannot read member " + member + ": " + msg, path_);
             }
             got += static_cast<std::size_t>(n);
         }
@@ -822,7 +849,8 @@ FeedContent read_feed(const std::string& path, unsigned threads) {
                 OsvParser parser;
                 Batch batch;
                 while (queue.pop(batch)) {
-                    for (const Item& item : batch) decode_item(parser, item, out);
+                    for (const Item& item : batch)
+                        decode_item(parser, item, out);
                     queue.recycle(std::move(batch));
                 }
             } catch (...) {
@@ -835,7 +863,8 @@ FeedContent read_feed(const std::string& path, unsigned threads) {
                 Batch batch = queue.spare();
                 std::size_t k = std::min(BatchQueue::batch_size, n - i);
                 batch.resize(k);
-                for (std::size_t j = 0; j < k; ++j) read_item(src, i + j, batch[j]);
+                for (std::size_t j = 0; j < k; ++j)
+                    read_item(src, i + j, batch[j]);
                 i += k;
                 if (!queue.push(std::move(batch))) break;
             }

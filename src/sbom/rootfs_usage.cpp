@@ -214,6 +214,11 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
     for (auto& u : report.packages) {
         std::sort(u.executed.begin(), u.executed.end());
         std::sort(u.opened.begin(), u.opened.end());
+
+        // An executed file is also opened for execution: list it once, as executed.
+        std::erase_if(u.opened, [&](const std::string& p) {
+            return std::binary_search(u.executed.begin(), u.executed.end(), p);
+        });
         std::sort(u.patterns.begin(), u.patterns.end());
         if (u.use == PackageUse::used) ++report.used;
         else if (u.use == PackageUse::pattern) ++report.pattern_only;

@@ -34,21 +34,28 @@ constexpr std::size_t max_sbom_bytes = std::size_t(512) << 20;
 
 const char* type_name(element_type t) {
     switch (t) {
-        case element_type::ARRAY: return "an array";
-        case element_type::OBJECT: return "an object";
+        case element_type::ARRAY:
+            return "an array";
+        case element_type::OBJECT:
+            return "an object";
         case element_type::INT64:
         case element_type::UINT64:
-        case element_type::DOUBLE: return "a number";
-        case element_type::STRING: return "a string";
-        case element_type::BOOL: return "a boolean";
-        case element_type::NULL_VALUE: return "null";
+        case element_type::DOUBLE:
+            return "a number";
+        case element_type::STRING:
+            return "a string";
+        case element_type::BOOL:
+            return "a boolean";
+        case element_type::NULL_VALUE:
+            return "null";
     }
     return "an unknown value";
 }
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -137,7 +144,8 @@ public:
     void parse_cyclonedx(object root, const std::string& spec) {
         static const char* known[] = {"1.2", "1.3", "1.4", "1.5", "1.6"};
         bool ok = false;
-        for (const char* k : known) ok = ok || spec == k;
+        for (const char* k : known)
+            ok = ok || spec == k;
         if (!ok)
             r_.fail(errc::schema_mismatch,
                     "CycloneDX specVersion \"" + spec + "\" is not supported (1.2 to 1.6 are)",
@@ -152,8 +160,10 @@ public:
             if (auto subject = r_.opt_object(*meta, "component")) {
                 PathGuard g2(r_.path(), "component");
                 sbom_.name = r_.req_string(*subject, "name");
-                if (!r_.opt_string(*subject, "purl").empty()) cdx_component(*subject);
-                else cdx_children(*subject);
+                if (!r_.opt_string(*subject, "purl").empty())
+                    cdx_component(*subject);
+                else
+                    cdx_children(*subject);
             }
         }
         if (auto comps = r_.opt_array(root, "components")) {

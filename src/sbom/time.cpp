@@ -35,9 +35,8 @@ std::int64_t parse_time_seconds(std::string_view s) noexcept {
     if (s.size() == 10) return t;
 
     // Time of day, optional fraction, then Z or an offset (UTC when neither is given).
-    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-        s.size() < 19 || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-        !digits(s, 17, 2, sec))
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19 ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
         return no_time;
     if (h > 23 || mi > 59 || sec > 60) return no_time;
     t += h * 3600 + mi * 60 + sec;
@@ -45,7 +44,8 @@ std::int64_t parse_time_seconds(std::string_view s) noexcept {
     if (i < s.size() && s[i] == '.') {
         ++i;
         std::size_t start = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         if (i == start) return no_time;
     }
     if (i == s.size()) return t;

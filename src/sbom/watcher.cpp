@@ -30,9 +30,9 @@ public:
     explicit DomFile(const std::string& path) : path_(path) {
         text_ = detail::read_file(path, std::size_t(256) << 20);
         if (auto err = parser_.parse(text_).get(root_); err != simdjson::SUCCESS)
-            throw Error(errc::parse_error, std::string("not valid JSON: ") +
-                                               simdjson::error_message(err),
-                        path, detail::syntax_error_place(text_));
+            throw Error(errc::parse_error,
+                        std::string("not valid JSON: ") + simdjson::error_message(err), path,
+                        detail::syntax_error_place(text_));
     }
 
     element root() const { return root_; }
@@ -99,8 +99,7 @@ std::vector<Pair> read_state(const std::string& path) {
         f.fail(errc::missing_field, "missing \"schema\"", "$");
     std::int64_t version = 0;
     if (schema.get_int64().get(version) != simdjson::SUCCESS || version != state_schema)
-        f.fail(errc::schema_mismatch, "unsupported schema (this build reads schema 1)",
-               "$.schema");
+        f.fail(errc::schema_mismatch, "unsupported schema (this build reads schema 1)", "$.schema");
 
     element pairs_el;
     if (root.at_key("pairs").get(pairs_el) != simdjson::SUCCESS)
@@ -131,8 +130,7 @@ std::vector<Pair> read_state(const std::string& path) {
     return pairs;
 }
 
-void write_state(const std::string& path, const std::vector<Pair>& pairs,
-                 const std::string& now) {
+void write_state(const std::string& path, const std::vector<Pair>& pairs, const std::string& now) {
     std::string out;
     detail::JsonWriter w(out);
     w.set_indent(2);
@@ -147,7 +145,8 @@ void write_state(const std::string& path, const std::vector<Pair>& pairs,
         w.key("component").value(p.component);
         w.key("vulnerability").value(p.vulnerability);
         w.key("ids").begin_array();
-        for (const auto& id : p.ids) w.value(id);
+        for (const auto& id : p.ids)
+            w.value(id);
         w.end_array();
         w.key("severity").value(p.severity);
         w.key("first_reported").value(p.first_reported);
@@ -221,8 +220,8 @@ Watcher::Watcher(const SbomMatcher& matcher, std::string state_path)
 WatchReport Watcher::run(const std::vector<InventoryEntry>& inventory,
                          const MatchOptions& options) {
     std::vector<Pair> stored = read_state(state_path_);
-    std::string now = format_time(
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    std::string now =
+        format_time(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 
     std::multimap<std::string, std::size_t> by_key;  // image + component -> stored pair
     for (std::size_t i = 0; i < stored.size(); ++i)
@@ -244,8 +243,9 @@ WatchReport Watcher::run(const std::vector<InventoryEntry>& inventory,
         }
 
         for (auto& f : result.findings) {
-            Pair p{entry.image, component_key(f), f.id, f.aliases, std::string(to_string(f.severity)),
-                   now};
+            Pair p{
+                entry.image, component_key(f), f.id, f.aliases, std::string(to_string(f.severity)),
+                now};
 
             // Already reported when a stored pair names the same component and shares an id:
             // the representative id may change as feeds add aliases.

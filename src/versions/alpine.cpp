@@ -24,7 +24,7 @@ enum Token : int {
 };
 
 // Suffix ranks: pre-release suffixes below `suffix_none` (no suffix), the others above.
-constexpr std::string_view suffix_names[] = {"alpha", "beta", "pre", "rc",  "",
+constexpr std::string_view suffix_names[] = {"alpha", "beta", "pre", "rc", "",
                                              "cvs",   "svn",  "git", "hg", "p"};
 constexpr int suffix_none = 4;
 
@@ -36,13 +36,16 @@ struct TokenState {
 
 std::string_view take_while(std::string_view& s, bool (*pred)(char)) {
     size_t n = 0;
-    while (n < s.size() && pred(s[n])) ++n;
+    while (n < s.size() && pred(s[n]))
+        ++n;
     std::string_view out = s.substr(0, n);
     s.remove_prefix(n);
     return out;
 }
 
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 void take_digits(TokenState& t, std::string_view& s) {
     t.value = take_while(s, is_digit);
@@ -131,10 +134,14 @@ int compare_tokens(const TokenState& a, const TokenState& b) noexcept {
             [[fallthrough]];
         case tok_initial_digit:
         case tok_suffix_no:
-        case tok_revision_no: return compare_numeric(a.value, b.value);
-        case tok_letter: return compare_bytes(a.value, b.value);
-        case tok_suffix: return a.suffix < b.suffix ? -1 : a.suffix > b.suffix;
-        default: return compare_bytes(a.value, b.value);
+        case tok_revision_no:
+            return compare_numeric(a.value, b.value);
+        case tok_letter:
+            return compare_bytes(a.value, b.value);
+        case tok_suffix:
+            return a.suffix < b.suffix ? -1 : a.suffix > b.suffix;
+        default:
+            return compare_bytes(a.value, b.value);
     }
 }
 

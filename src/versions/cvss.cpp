@@ -43,8 +43,7 @@ Metrics parse_metrics(std::string_view vector, std::string_view body,
     size_t start = 0;
     while (start <= body.size()) {
         size_t slash = body.find('/', start);
-        std::string_view part =
-            body.substr(start, slash == body.npos ? body.npos : slash - start);
+        std::string_view part = body.substr(start, slash == body.npos ? body.npos : slash - start);
         start = slash == body.npos ? body.size() + 1 : slash + 1;
 
         size_t colon = part.find(':');
@@ -58,7 +57,8 @@ Metrics parse_metrics(std::string_view vector, std::string_view body,
             if (d.name == name) def = &d;
         if (!def) bad_vector(vector, fmt::format("unknown metric '{}'", name));
         bool allowed = false;
-        for (auto v : def->values) allowed = allowed || v == value;
+        for (auto v : def->values)
+            allowed = allowed || v == value;
         if (!allowed)
             bad_vector(vector, fmt::format("metric '{}' has invalid value '{}'", name, value));
         if (!m.emplace(name, value).second)
@@ -83,24 +83,23 @@ double weight(const Metrics& m, std::string_view name,
 // CVSS v2
 
 double score_v2(std::string_view vector) {
-    Metrics m = parse_metrics(
-        vector, vector,
-        {
-            {"AV", {"L", "A", "N"}, true},
-            {"AC", {"H", "M", "L"}, true},
-            {"Au", {"M", "S", "N"}, true},
-            {"C", {"N", "P", "C"}, true},
-            {"I", {"N", "P", "C"}, true},
-            {"A", {"N", "P", "C"}, true},
-            {"E", {"U", "POC", "F", "H", "ND"}, false},
-            {"RL", {"OF", "TF", "W", "U", "ND"}, false},
-            {"RC", {"UC", "UR", "C", "ND"}, false},
-            {"CDP", {"N", "L", "LM", "MH", "H", "ND"}, false},
-            {"TD", {"N", "L", "M", "H", "ND"}, false},
-            {"CR", {"L", "M", "H", "ND"}, false},
-            {"IR", {"L", "M", "H", "ND"}, false},
-            {"AR", {"L", "M", "H", "ND"}, false},
-        });
+    Metrics m = parse_metrics(vector, vector,
+                              {
+                                  {"AV", {"L", "A", "N"}, true},
+                                  {"AC", {"H", "M", "L"}, true},
+                                  {"Au", {"M", "S", "N"}, true},
+                                  {"C", {"N", "P", "C"}, true},
+                                  {"I", {"N", "P", "C"}, true},
+                                  {"A", {"N", "P", "C"}, true},
+                                  {"E", {"U", "POC", "F", "H", "ND"}, false},
+                                  {"RL", {"OF", "TF", "W", "U", "ND"}, false},
+                                  {"RC", {"UC", "UR", "C", "ND"}, false},
+                                  {"CDP", {"N", "L", "LM", "MH", "H", "ND"}, false},
+                                  {"TD", {"N", "L", "M", "H", "ND"}, false},
+                                  {"CR", {"L", "M", "H", "ND"}, false},
+                                  {"IR", {"L", "M", "H", "ND"}, false},
+                                  {"AR", {"L", "M", "H", "ND"}, false},
+                              });
     using W3 = std::array<std::pair<std::string_view, double>, 3>;
     const W3 impact{{{"N", 0.0}, {"P", 0.275}, {"C", 0.660}}};
     double av = weight(m, "AV", W3{{{"L", 0.395}, {"A", 0.646}, {"N", 1.0}}});
@@ -157,14 +156,15 @@ double score_v3(std::string_view vector, std::string_view body) {
     bool changed = m.find("S")->second == "C";
     using W3 = std::array<std::pair<std::string_view, double>, 3>;
     const W3 cia{{{"H", 0.56}, {"L", 0.22}, {"N", 0.0}}};
-    double av = weight(m, "AV", std::array<std::pair<std::string_view, double>, 4>{
-                                    {{"N", 0.85}, {"A", 0.62}, {"L", 0.55}, {"P", 0.2}}});
-    double ac = weight(m, "AC", std::array<std::pair<std::string_view, double>, 2>{
-                                    {{"L", 0.77}, {"H", 0.44}}});
+    double av = weight(m, "AV",
+                       std::array<std::pair<std::string_view, double>, 4>{
+                           {{"N", 0.85}, {"A", 0.62}, {"L", 0.55}, {"P", 0.2}}});
+    double ac = weight(
+        m, "AC", std::array<std::pair<std::string_view, double>, 2>{{{"L", 0.77}, {"H", 0.44}}});
     double pr = changed ? weight(m, "PR", W3{{{"N", 0.85}, {"L", 0.68}, {"H", 0.5}}})
                         : weight(m, "PR", W3{{{"N", 0.85}, {"L", 0.62}, {"H", 0.27}}});
-    double ui = weight(m, "UI", std::array<std::pair<std::string_view, double>, 2>{
-                                    {{"N", 0.85}, {"R", 0.62}}});
+    double ui = weight(
+        m, "UI", std::array<std::pair<std::string_view, double>, 2>{{{"N", 0.85}, {"R", 0.62}}});
     double c = weight(m, "C", cia), i = weight(m, "I", cia), a = weight(m, "A", cia);
 
     double iss = 1 - (1 - c) * (1 - i) * (1 - a);
@@ -267,16 +267,14 @@ double level(std::string_view metric, std::string_view value) {
         double level;
     };
     static constexpr Level levels[] = {
-        {"AV", "N", 0.0}, {"AV", "A", 0.1}, {"AV", "L", 0.2}, {"AV", "P", 0.3},
-        {"PR", "N", 0.0}, {"PR", "L", 0.1}, {"PR", "H", 0.2}, {"UI", "N", 0.0},
-        {"UI", "P", 0.1}, {"UI", "A", 0.2}, {"AC", "L", 0.0}, {"AC", "H", 0.1},
-        {"AT", "N", 0.0}, {"AT", "P", 0.1}, {"VC", "H", 0.0}, {"VC", "L", 0.1},
-        {"VC", "N", 0.2}, {"VI", "H", 0.0}, {"VI", "L", 0.1}, {"VI", "N", 0.2},
-        {"VA", "H", 0.0}, {"VA", "L", 0.1}, {"VA", "N", 0.2}, {"SC", "H", 0.1},
-        {"SC", "L", 0.2}, {"SC", "N", 0.3}, {"SI", "S", 0.0}, {"SI", "H", 0.1},
-        {"SI", "L", 0.2}, {"SI", "N", 0.3}, {"SA", "S", 0.0}, {"SA", "H", 0.1},
-        {"SA", "L", 0.2}, {"SA", "N", 0.3}, {"CR", "H", 0.0}, {"CR", "M", 0.1},
-        {"CR", "L", 0.2}, {"IR", "H", 0.0}, {"IR", "M", 0.1}, {"IR", "L", 0.2},
+        {"AV", "N", 0.0}, {"AV", "A", 0.1}, {"AV", "L", 0.2}, {"AV", "P", 0.3}, {"PR", "N", 0.0},
+        {"PR", "L", 0.1}, {"PR", "H", 0.2}, {"UI", "N", 0.0}, {"UI", "P", 0.1}, {"UI", "A", 0.2},
+        {"AC", "L", 0.0}, {"AC", "H", 0.1}, {"AT", "N", 0.0}, {"AT", "P", 0.1}, {"VC", "H", 0.0},
+        {"VC", "L", 0.1}, {"VC", "N", 0.2}, {"VI", "H", 0.0}, {"VI", "L", 0.1}, {"VI", "N", 0.2},
+        {"VA", "H", 0.0}, {"VA", "L", 0.1}, {"VA", "N", 0.2}, {"SC", "H", 0.1}, {"SC", "L", 0.2},
+        {"SC", "N", 0.3}, {"SI", "S", 0.0}, {"SI", "H", 0.1}, {"SI", "L", 0.2}, {"SI", "N", 0.3},
+        {"SA", "S", 0.0}, {"SA", "H", 0.1}, {"SA", "L", 0.2}, {"SA", "N", 0.3}, {"CR", "H", 0.0},
+        {"CR", "M", 0.1}, {"CR", "L", 0.2}, {"IR", "H", 0.0}, {"IR", "M", 0.1}, {"IR", "L", 0.2},
         {"AR", "H", 0.0}, {"AR", "M", 0.1}, {"AR", "L", 0.2},
     };
     for (const auto& l : levels)
@@ -307,8 +305,8 @@ const std::vector<Parts>& eq2_max(int level) {
 }
 
 const std::vector<Parts>& eq3eq6_max(int eq3, int eq6) {
-    auto v = [](std::string_view vc, std::string_view vi, std::string_view va,
-                std::string_view cr, std::string_view ir, std::string_view ar) {
+    auto v = [](std::string_view vc, std::string_view vi, std::string_view va, std::string_view cr,
+                std::string_view ir, std::string_view ar) {
         return Parts{{"VC", vc}, {"VI", vi}, {"VA", va}, {"CR", cr}, {"IR", ir}, {"AR", ar}};
     };
     static const std::vector<Parts> table[3][2] = {
@@ -386,7 +384,8 @@ double score_v4(std::string_view vector, std::string_view body) {
 
     // No impact at all scores 0.
     bool no_impact = true;
-    for (auto k : {"VC", "VI", "VA", "SC", "SI", "SA"}) no_impact = no_impact && get(k) == "N";
+    for (auto k : {"VC", "VI", "VA", "SC", "SI", "SA"})
+        no_impact = no_impact && get(k) == "N";
     if (no_impact) return 0.0;
 
     // The MacroVector (EQ1..EQ6).
@@ -396,12 +395,12 @@ double score_v4(std::string_view vector, std::string_view body) {
     bool any_n = is("AV", "N") || is("PR", "N") || is("UI", "N");
     eq[0] = all_n ? 0 : (any_n && !is("AV", "P")) ? 1 : 2;
     eq[1] = is("AC", "L") && is("AT", "N") ? 0 : 1;
-    eq[2] = is("VC", "H") && is("VI", "H")                       ? 0
+    eq[2] = is("VC", "H") && is("VI", "H")                      ? 0
             : (is("VC", "H") || is("VI", "H") || is("VA", "H")) ? 1
-                                                                 : 2;
-    eq[3] = (is("MSI", "S") || is("MSA", "S"))                   ? 0
+                                                                : 2;
+    eq[3] = (is("MSI", "S") || is("MSA", "S"))                  ? 0
             : (is("SC", "H") || is("SI", "H") || is("SA", "H")) ? 1
-                                                                 : 2;
+                                                                : 2;
     eq[4] = is("E", "A") ? 0 : is("E", "P") ? 1 : 2;
     eq[5] = (is("CR", "H") && is("VC", "H")) || (is("IR", "H") && is("VI", "H")) ||
                     (is("AR", "H") && is("VA", "H"))
@@ -416,8 +415,7 @@ double score_v4(std::string_view vector, std::string_view body) {
         ++next[k];
         return macro_score(next);
     };
-    double lower_eq1 = lower(0), lower_eq2 = lower(1), lower_eq4 = lower(3),
-           lower_eq5 = lower(4);
+    double lower_eq1 = lower(0), lower_eq2 = lower(1), lower_eq4 = lower(3), lower_eq5 = lower(4);
     double lower_eq3eq6;
     {
         Eq left = eq, right = eq;
@@ -448,7 +446,8 @@ double score_v4(std::string_view vector, std::string_view body) {
                 for (const auto& p4 : eq4_max(eq[3])) {
                     std::map<std::string_view, std::string_view> max;
                     for (const Parts* parts : {&p1, &p2, &p36, &p4})
-                        for (const auto& [k, v] : *parts) max[k] = v;
+                        for (const auto& [k, v] : *parts)
+                            max[k] = v;
                     bool all_non_negative = true;
                     for (auto k : distance_metrics) {
                         // A Safety value of MSI/MSA counts against SI/SA.

@@ -25,14 +25,18 @@ int dpkg_verrevcmp(std::string_view a, std::string_view b) noexcept {
         while ((i < a.size() && !is_digit(a[i])) || (j < b.size() && !is_digit(b[j]))) {
             int ac = dpkg_order(at(a, i)), bc = dpkg_order(at(b, j));
             if (ac != bc) return ac < bc ? -1 : 1;
-            ++i;
-            ++j;
+            // Only the side still inside its string moves on: the other stays at its end, so
+            // the digit run below never starts past it.
+            if (i < a.size()) ++i;
+            if (j < b.size()) ++j;
         }
 
         // Digit run, numerically.
         size_t ai = i, bj = j;
-        while (i < a.size() && is_digit(a[i])) ++i;
-        while (j < b.size() && is_digit(b[j])) ++j;
+        while (i < a.size() && is_digit(a[i]))
+            ++i;
+        while (j < b.size() && is_digit(b[j]))
+            ++j;
         int c = compare_numeric(a.substr(ai, i - ai), b.substr(bj, j - bj));
         if (c) return c;
     }
@@ -69,10 +73,14 @@ const char* parse_debian(std::string_view v, DebianVersion& out) noexcept {
     // dpkg only warns about these on the command line, but refuses them in package
     // metadata, so no real package carries them.
     if (!is_digit(v.front())) return "version number does not start with digit";
+    // string_view::find, not strchr: strchr also finds the terminator, which let NUL through.
+    constexpr std::string_view upstream_marks = ".-+~:", revision_marks = ".+~";
     for (char c : v)
-        if (!is_alnum(c) && !std::strchr(".-+~:", c)) return "invalid character in version number";
+        if (!is_alnum(c) && upstream_marks.find(c) == std::string_view::npos)
+            return "invalid character in version number";
     for (char c : out.revision)
-        if (!is_alnum(c) && !std::strchr(".+~", c)) return "invalid character in revision number";
+        if (!is_alnum(c) && revision_marks.find(c) == std::string_view::npos)
+            return "invalid character in revision number";
     return nullptr;
 }
 

@@ -14,15 +14,19 @@ int qualifier_rank(std::string_view q, bool followed_by_digit) noexcept {
     // "a1", "b1", "m1" abbreviate alpha-1, beta-1, milestone-1.
     if (followed_by_digit && q.size() == 1) {
         switch (to_lower(q[0])) {
-            case 'a': return 0;
-            case 'b': return 1;
-            case 'm': return 2;
-            default: break;
+            case 'a':
+                return 0;
+            case 'b':
+                return 1;
+            case 'm':
+                return 2;
+            default:
+                break;
         }
     }
     static constexpr std::pair<std::string_view, int> known[] = {
-        {"alpha", 0}, {"beta", 1},    {"milestone", 2}, {"rc", 3},  {"cr", 3},     {"snapshot", 4},
-        {"ga", 5},    {"final", 5},   {"release", 5},   {"sp", 6},
+        {"alpha", 0},    {"beta", 1}, {"milestone", 2}, {"rc", 3},      {"cr", 3},
+        {"snapshot", 4}, {"ga", 5},   {"final", 5},     {"release", 5}, {"sp", 6},
     };
     for (const auto& [name, rank] : known)
         if (equals_ignore_case(q, name)) return rank;
@@ -59,7 +63,8 @@ public:
     void add_item(int list, bool digits, std::string_view text, bool followed_by_digit = false) {
         MavenItem it;
         if (digits) {
-            while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
+            while (text.size() > 1 && text.front() == '0')
+                text.remove_prefix(1);
             it.kind = Kind::integer;
             it.text = text;
         } else {
@@ -75,9 +80,12 @@ public:
     bool is_null(int idx) const {
         const MavenItem& it = v_.items[idx];
         switch (it.kind) {
-            case Kind::integer: return it.text == "0";
-            case Kind::string: return it.rank == release_rank;
-            case Kind::list: return it.first < 0;
+            case Kind::integer:
+                return it.text == "0";
+            case Kind::string:
+                return it.rank == release_rank;
+            case Kind::list:
+                return it.first < 0;
         }
         return false;
     }
@@ -114,8 +122,10 @@ int compare_item(const MavenVersion& va, int a, const MavenVersion& vb, int b) n
 int compare_with_nothing(const MavenVersion& v, int idx) noexcept {
     const MavenItem& it = v.items[idx];
     switch (it.kind) {
-        case Kind::integer: return it.text == "0" ? 0 : 1;
-        case Kind::string: return it.rank < release_rank ? -1 : it.rank > release_rank;
+        case Kind::integer:
+            return it.text == "0" ? 0 : 1;
+        case Kind::string:
+            return it.rank < release_rank ? -1 : it.rank > release_rank;
         case Kind::list:
             for (int c = it.first; c >= 0; c = v.items[c].next)
                 if (int r = compare_with_nothing(v, c)) return r;
@@ -211,7 +221,8 @@ const char* parse_maven(std::string_view v, MavenVersion& out) {
     }
 
     // Lists are trimmed innermost first, so an emptied list is itself trimmed.
-    for (size_t i = lists.size(); i-- > 0;) b.normalize(lists[i]);
+    for (size_t i = lists.size(); i-- > 0;)
+        b.normalize(lists[i]);
     return nullptr;
 }
 

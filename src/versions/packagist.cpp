@@ -14,10 +14,12 @@ public:
     explicit Writer(PackagistVersion& out) : out_(out) { out_.size = 0; }
     void reset() { out_.size = 0; }
     void put(std::string_view s) {
-        for (char c : s) out_.buffer[out_.size++] = c;
+        for (char c : s)
+            out_.buffer[out_.size++] = c;
     }
     void put_lower(std::string_view s) {
-        for (char c : s) out_.buffer[out_.size++] = to_lower(c);
+        for (char c : s)
+            out_.buffer[out_.size++] = to_lower(c);
     }
 
 private:
@@ -40,7 +42,7 @@ struct Modifier {
 
 bool parse_modifier(std::string_view s, size_t pos, Modifier& m) noexcept {
     if (pos < s.size() && (s[pos] == '.' || s[pos] == '_' || s[pos] == '-')) ++pos;
-    static constexpr std::string_view words[] = {"stable", "beta", "b",     "rc", "alpha",
+    static constexpr std::string_view words[] = {"stable", "beta",  "b",  "rc", "alpha",
                                                  "a",      "patch", "pl", "p"};
     for (std::string_view w : words) {
         size_t p = pos;
@@ -51,7 +53,8 @@ bool parse_modifier(std::string_view s, size_t pos, Modifier& m) noexcept {
             size_t q = p;
             if (q < s.size() && (s[q] == '.' || s[q] == '-')) ++q;
             if (q >= s.size() || !is_digit(s[q])) break;
-            while (q < s.size() && is_digit(s[q])) ++q;
+            while (q < s.size() && is_digit(s[q]))
+                ++q;
             p = q;
         }
         m.numbers = s.substr(start, p - start);
@@ -82,7 +85,8 @@ void write_modifier(Writer& w, const Modifier& m) {
         else
             w.put_lower(st);
         std::string_view n = m.numbers;
-        while (!n.empty() && (n.front() == '.' || n.front() == '-')) n.remove_prefix(1);
+        while (!n.empty() && (n.front() == '.' || n.front() == '-'))
+            n.remove_prefix(1);
         w.put(n);
     }
     if (m.dev) w.put("-dev");
@@ -93,7 +97,8 @@ bool normalize_classical(std::string_view s, Writer& w) {
     size_t pos = 0;
     if (pos < s.size() && (s[pos] == 'v' || s[pos] == 'V')) ++pos;
     size_t start = pos;
-    while (pos < s.size() && is_digit(s[pos])) ++pos;
+    while (pos < s.size() && is_digit(s[pos]))
+        ++pos;
     if (pos == start || pos - start > 5) return false;
     std::string_view major = s.substr(start, pos - start);
 
@@ -101,7 +106,8 @@ bool normalize_classical(std::string_view s, Writer& w) {
     for (auto& part : parts) {
         if (pos + 1 < s.size() && s[pos] == '.' && is_digit(s[pos + 1])) {
             size_t b = pos++;
-            while (pos < s.size() && is_digit(s[pos])) ++pos;
+            while (pos < s.size() && is_digit(s[pos]))
+                ++pos;
             part = s.substr(b, pos - b);
         }
     }
@@ -109,7 +115,8 @@ bool normalize_classical(std::string_view s, Writer& w) {
     if (!parse_modifier(s, pos, m)) return false;
 
     w.put(major);
-    for (auto& part : parts) w.put(part.empty() ? std::string_view(".0") : part);
+    for (auto& part : parts)
+        w.put(part.empty() ? std::string_view(".0") : part);
     // Composer drops everything after an explicit "stable", a trailing "dev" included.
     if (m.stability == "stable") return true;
     write_modifier(w, m);
@@ -118,9 +125,8 @@ bool normalize_classical(std::string_view s, Writer& w) {
 
 // Date-based versions: v?(YYYY([.:-]?NN){1,6}([.:-]?N{1,3}){0,2}) + modifier
 bool normalize_datetime(std::string_view s, Writer& w) {
-    static const std::regex pattern(
-        R"(^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})(.*)$)",
-        std::regex::ECMAScript | std::regex::icase);
+    static const std::regex pattern(R"(^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})(.*)$)",
+                                    std::regex::ECMAScript | std::regex::icase);
     std::match_results<std::string_view::const_iterator> match;
     if (!std::regex_match(s.begin(), s.end(), match, pattern)) return false;
     std::string_view date(&*match[1].first, static_cast<size_t>(match[1].length()));
@@ -128,7 +134,8 @@ bool normalize_datetime(std::string_view s, Writer& w) {
     size_t mod_start = static_cast<size_t>(match[2].first - s.begin());
     if (!parse_modifier(s, mod_start, m)) return false;
 
-    for (char c : date) w.put(is_digit(c) ? std::string_view(&c, 1) : std::string_view("."));
+    for (char c : date)
+        w.put(is_digit(c) ? std::string_view(&c, 1) : std::string_view("."));
     if (m.stability == "stable") return true;
     write_modifier(w, m);
     return true;
@@ -144,7 +151,8 @@ bool normalize_numeric_branch(std::string_view s, Writer& w) {
     size_t pos = 0;
     if (pos < name.size() && (name[pos] == 'v' || name[pos] == 'V')) ++pos;
     size_t start = pos;
-    while (pos < name.size() && is_digit(name[pos])) ++pos;
+    while (pos < name.size() && is_digit(name[pos]))
+        ++pos;
     if (pos == start) return false;
     std::string_view major = name.substr(start, pos - start);
     std::string_view parts[3];
@@ -156,7 +164,8 @@ bool normalize_numeric_branch(std::string_view s, Writer& w) {
             ++pos;
         } else {
             size_t d = pos;
-            while (pos < name.size() && is_digit(name[pos])) ++pos;
+            while (pos < name.size() && is_digit(name[pos]))
+                ++pos;
             if (pos == d) return false;
         }
         part = name.substr(b, pos - b);
@@ -172,7 +181,8 @@ bool normalize_numeric_branch(std::string_view s, Writer& w) {
         }
     };
     put_part(major);
-    for (auto& part : parts) put_part(part.empty() ? std::string_view(".x") : part);
+    for (auto& part : parts)
+        put_part(part.empty() ? std::string_view(".x") : part);
     w.put("-dev");
     return true;
 }
@@ -181,8 +191,8 @@ bool normalize_numeric_branch(std::string_view s, Writer& w) {
 // prefix, as PHP does it.
 int special_form(std::string_view s) noexcept {
     static constexpr std::pair<std::string_view, int> forms[] = {
-        {"dev", 0}, {"alpha", 1}, {"a", 1}, {"beta", 2}, {"b", 2}, {"RC", 3},
-        {"rc", 3},  {"#", 4},     {"pl", 5}, {"p", 5},
+        {"dev", 0}, {"alpha", 1}, {"a", 1}, {"beta", 2}, {"b", 2},
+        {"RC", 3},  {"rc", 3},    {"#", 4}, {"pl", 5},   {"p", 5},
     };
     for (const auto& [name, order] : forms)
         if (s.substr(0, name.size()) == name) return order;
@@ -247,8 +257,10 @@ int compare_canonical(std::string_view a, std::string_view b) noexcept {
         bool dx = is_digit(at(x, 0)), dy = is_digit(at(y, 0));
         if (dx && dy) {
             size_t lx = 0, ly = 0;
-            while (lx < x.size() && is_digit(x[lx])) ++lx;
-            while (ly < y.size() && is_digit(y[ly])) ++ly;
+            while (lx < x.size() && is_digit(x[lx]))
+                ++lx;
+            while (ly < y.size() && is_digit(y[ly]))
+                ++ly;
             c = compare_numeric(x.substr(0, lx), y.substr(0, ly));
         } else if (!dx && !dy) {
             c = compare_special(x, y);

@@ -4,7 +4,9 @@
 namespace rtguard::detail::versions {
 namespace {
 
-bool pep_separator(char c) noexcept { return c == '-' || c == '_' || c == '.'; }
+bool pep_separator(char c) noexcept {
+    return c == '-' || c == '_' || c == '.';
+}
 
 // Case-insensitive match of `word` at `pos`; advances on success.
 bool take_word(std::string_view s, size_t& pos, std::string_view word) noexcept {
@@ -17,7 +19,8 @@ bool take_word(std::string_view s, size_t& pos, std::string_view word) noexcept 
 
 std::string_view take_digits(std::string_view s, size_t& pos) noexcept {
     size_t start = pos;
-    while (pos < s.size() && is_digit(s[pos])) ++pos;
+    while (pos < s.size() && is_digit(s[pos]))
+        ++pos;
     return s.substr(start, pos - start);
 }
 
@@ -40,7 +43,8 @@ struct ReleaseCursor {
 int compare_local(std::string_view a, std::string_view b) noexcept {
     auto split = [](std::string_view& s) {
         size_t n = 0;
-        while (n < s.size() && !pep_separator(s[n])) ++n;
+        while (n < s.size() && !pep_separator(s[n]))
+            ++n;
         std::string_view part = s.substr(0, n);
         s = n < s.size() ? s.substr(n + 1) : std::string_view{};
         return part;
@@ -91,14 +95,22 @@ const char* parse_pep440(std::string_view v, Pep440Version& out) noexcept {
         size_t p = pos;
         take_separator(s, p);
         int kind = -1;
-        if (take_word(s, p, "alpha")) kind = 0;
-        else if (take_word(s, p, "a")) kind = 0;
-        else if (take_word(s, p, "beta")) kind = 1;
-        else if (take_word(s, p, "b")) kind = 1;
-        else if (take_word(s, p, "preview")) kind = 2;
-        else if (take_word(s, p, "pre")) kind = 2;
-        else if (take_word(s, p, "c")) kind = 2;
-        else if (take_word(s, p, "rc")) kind = 2;
+        if (take_word(s, p, "alpha"))
+            kind = 0;
+        else if (take_word(s, p, "a"))
+            kind = 0;
+        else if (take_word(s, p, "beta"))
+            kind = 1;
+        else if (take_word(s, p, "b"))
+            kind = 1;
+        else if (take_word(s, p, "preview"))
+            kind = 2;
+        else if (take_word(s, p, "pre"))
+            kind = 2;
+        else if (take_word(s, p, "c"))
+            kind = 2;
+        else if (take_word(s, p, "rc"))
+            kind = 2;
         if (kind >= 0) {
             out.pre_kind = kind;
             take_separator(s, p);

@@ -26,7 +26,8 @@ using detail::versions::to_lower;
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = to_lower(c);
+    for (char& c : out)
+        c = to_lower(c);
     return out;
 }
 
@@ -198,8 +199,11 @@ Purl Purl::parse(std::string_view text) {
     // pkg:type/namespace/name@version?qualifiers#subpath, taken apart from the outside in.
     if (size_t hash = rest.rfind('#'); hash != rest.npos) {
         std::vector<std::string> segments;
-        for (auto s : split(rest.substr(hash + 1), '/'))
+        for (auto s : split(rest.substr(hash + 1), '/')) {
             segments.push_back(decode(s, text, "subpath"));
+            if (segments.back().find('/') != std::string::npos)
+                bad_purl(text, "a subpath segment holds an encoded '/'");
+        }
         p.subpath = clean_subpath(segments);
         rest = rest.substr(0, hash);
     }
@@ -218,8 +222,10 @@ Purl Purl::parse(std::string_view text) {
     if (colon == rest.npos || lower(rest.substr(0, colon)) != "pkg")
         bad_purl(text, "it must start with 'pkg:'");
     rest.remove_prefix(colon + 1);
-    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    while (!rest.empty() && rest.front() == '/')
+        rest.remove_prefix(1);
+    while (!rest.empty() && rest.back() == '/')
+        rest.remove_suffix(1);
 
     size_t slash = rest.find('/');
     if (slash == rest.npos) bad_purl(text, "the type or the name is missing");
@@ -238,8 +244,12 @@ Purl Purl::parse(std::string_view text) {
     // of the path is the name.
     if (!rest.empty() && rest.back() == '/') bad_purl(text, "the name is missing");
     std::vector<std::string> segments;
-    for (auto s : split(rest, '/'))
-        if (!s.empty()) segments.push_back(decode(s, text, "namespace or name"));
+    for (auto s : split(rest, '/')) {
+        if (s.empty()) continue;
+        segments.push_back(decode(s, text, "namespace or name"));
+        if (segments.back().find('/') != std::string::npos)
+            bad_purl(text, "a namespace segment or the name holds an encoded '/'");
+    }
     if (!segments.empty()) {
         size_t name_start = segments.size() - 1;
         if (lower(p.type) == "git" && segments.size() > 2) name_start = 1;
@@ -259,18 +269,21 @@ Purl Purl::build(std::string_view type, std::string_view namespace_, std::string
                  std::string_view subpath) {
     Purl p;
     p.type = std::string(type);
-    std::string shown = fmt::format("pkg:{}/{}{}{}", type, namespace_,
-                                    namespace_.empty() ? "" : "/", name);
+    std::string shown =
+        fmt::format("pkg:{}/{}{}{}", type, namespace_, namespace_.empty() ? "" : "/", name);
     for (auto s : split(namespace_, '/')) {
         if (s.empty()) continue;
         if (!p.namespace_.empty()) p.namespace_ += '/';
         p.namespace_ += s;
     }
     p.name = std::string(name);
+    if (p.name.find('/') != std::string::npos && lower(type) != "git")
+        bad_purl(shown, "the name holds a '/'");
     p.version = std::string(version);
     p.qualifiers = std::move(qualifiers);
     std::vector<std::string> segments;
-    for (auto s : split(subpath, '/')) segments.emplace_back(s);
+    for (auto s : split(subpath, '/'))
+        segments.emplace_back(s);
     p.subpath = clean_subpath(segments);
     finish(p, shown);
     return p;
@@ -279,11 +292,13 @@ Purl Purl::build(std::string_view type, std::string_view namespace_, std::string
 std::string Purl::to_string() const {
     std::string out = "pkg:" + type + "/";
     if (!namespace_.empty()) {
-        for (auto s : split(namespace_, '/')) out += encode(s) + "/";
+        for (auto s : split(namespace_, '/'))
+            out += encode(s) + "/";
     }
     if (type == "git") {
         auto parts = split(name, '/');
-        for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + encode(parts[i]);
+        for (size_t i = 0; i < parts.size(); ++i)
+            out += (i ? "/" : "") + encode(parts[i]);
     } else {
         out += encode(name);
     }
@@ -293,7 +308,8 @@ std::string Purl::to_string() const {
     if (!subpath.empty()) {
         out += "#";
         auto parts = split(subpath, '/');
-        for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + encode(parts[i]);
+        for (size_t i = 0; i < parts.size(); ++i)
+            out += (i ? "/" : "") + encode(parts[i]);
     }
     return out;
 }

@@ -4,7 +4,9 @@
 namespace rtguard::detail::versions {
 namespace {
 
-bool rpm_separator(char c) noexcept { return !is_alnum(c) && c != '~' && c != '^'; }
+bool rpm_separator(char c) noexcept {
+    return !is_alnum(c) && c != '~' && c != '^';
+}
 
 }  // namespace
 
@@ -14,8 +16,10 @@ int rpmvercmp(std::string_view a, std::string_view b) noexcept {
     auto at = [](std::string_view s, size_t k) { return k < s.size() ? s[k] : '\0'; };
 
     while (i < a.size() || j < b.size()) {
-        while (i < a.size() && rpm_separator(a[i])) ++i;
-        while (j < b.size() && rpm_separator(b[j])) ++j;
+        while (i < a.size() && rpm_separator(a[i]))
+            ++i;
+        while (j < b.size() && rpm_separator(b[j]))
+            ++j;
 
         // '~' sorts before everything, even the end of the string.
         if (at(a, i) == '~' || at(b, j) == '~') {
@@ -41,11 +45,15 @@ int rpmvercmp(std::string_view a, std::string_view b) noexcept {
         bool numeric = is_digit(a[i]);
         size_t ai = i, bj = j;
         if (numeric) {
-            while (i < a.size() && is_digit(a[i])) ++i;
-            while (j < b.size() && is_digit(b[j])) ++j;
+            while (i < a.size() && is_digit(a[i]))
+                ++i;
+            while (j < b.size() && is_digit(b[j]))
+                ++j;
         } else {
-            while (i < a.size() && is_alpha(a[i])) ++i;
-            while (j < b.size() && is_alpha(b[j])) ++j;
+            while (i < a.size() && is_alpha(a[i]))
+                ++i;
+            while (j < b.size() && is_alpha(b[j]))
+                ++j;
         }
 
         // Segments of different kinds: the numeric one is newer.
@@ -69,7 +77,8 @@ const char* parse_rpm(std::string_view v, RpmVersion& out) noexcept {
     // As rpm's own parser: an epoch only when the text starts with digits and a colon;
     // otherwise a colon belongs to the version. The release follows the last hyphen.
     size_t digits = 0;
-    while (digits < v.size() && is_digit(v[digits])) ++digits;
+    while (digits < v.size() && is_digit(v[digits]))
+        ++digits;
     out.epoch = {};
     if (digits < v.size() && v[digits] == ':') {
         out.epoch = v.substr(0, digits);

@@ -5,22 +5,27 @@
 namespace rtguard::detail::versions {
 namespace {
 
-bool prerelease_char(char c) noexcept { return is_alnum(c) || c == '-'; }
+bool prerelease_char(char c) noexcept {
+    return is_alnum(c) || c == '-';
+}
 
 // Gem::Version's pattern: \s*[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\s*
 const char* check_pattern(std::string_view s) noexcept {
     size_t i = 0;
-    while (i < s.size() && is_digit(s[i])) ++i;
+    while (i < s.size() && is_digit(s[i]))
+        ++i;
     if (i == 0) return "does not start with a number";
     while (i < s.size() && s[i] == '.') {
         size_t start = ++i;
-        while (i < s.size() && is_alnum(s[i])) ++i;
+        while (i < s.size() && is_alnum(s[i]))
+            ++i;
         if (i == start) return "empty segment after '.'";
     }
     if (i < s.size() && s[i] == '-') {
         while (true) {
             size_t start = ++i;
-            while (i < s.size() && prerelease_char(s[i])) ++i;
+            while (i < s.size() && prerelease_char(s[i]))
+                ++i;
             if (i == start) return "empty prerelease segment";
             if (i == s.size() || s[i] != '.') break;
         }
@@ -40,11 +45,13 @@ void scan_segments(std::string_view s, F&& emit) {
             ++i;
         } else if (is_digit(s[i])) {
             size_t start = i;
-            while (i < s.size() && is_digit(s[i])) ++i;
+            while (i < s.size() && is_digit(s[i]))
+                ++i;
             emit(RubySegment{s.substr(start, i - start), true});
         } else if (is_alpha(s[i])) {
             size_t start = i;
-            while (i < s.size() && is_alpha(s[i])) ++i;
+            while (i < s.size() && is_alpha(s[i]))
+                ++i;
             emit(RubySegment{s.substr(start, i - start), false});
         } else {
             ++i;
@@ -69,14 +76,19 @@ const char* parse_rubygems(std::string_view v, RubyVersion& out) {
     // Canonical segments: the numeric release part and the part from the first letter run
     // on, each without trailing zeros.
     size_t string_start = 0;
-    while (string_start < all.size() && all[string_start].numeric) ++string_start;
+    while (string_start < all.size() && all[string_start].numeric)
+        ++string_start;
     out = RubyVersion{};
     size_t release_end = string_start;
-    while (release_end > 0 && is_zero(all[release_end - 1])) --release_end;
-    for (size_t i = 0; i < release_end; ++i) out.segments.push_back(all[i]);
+    while (release_end > 0 && is_zero(all[release_end - 1]))
+        --release_end;
+    for (size_t i = 0; i < release_end; ++i)
+        out.segments.push_back(all[i]);
     size_t pre_end = all.size();
-    while (pre_end > string_start && is_zero(all[pre_end - 1])) --pre_end;
-    for (size_t i = string_start; i < pre_end; ++i) out.segments.push_back(all[i]);
+    while (pre_end > string_start && is_zero(all[pre_end - 1]))
+        --pre_end;
+    for (size_t i = string_start; i < pre_end; ++i)
+        out.segments.push_back(all[i]);
     return nullptr;
 }
 

@@ -4,12 +4,15 @@
 namespace rtguard::detail::versions {
 namespace {
 
-bool identifier_char(char c) noexcept { return is_alnum(c) || c == '-'; }
+bool identifier_char(char c) noexcept {
+    return is_alnum(c) || c == '-';
+}
 
 // Reads a run of digits into `out`.
 const char* take_number(std::string_view& s, bool allow_leading_zero, std::string_view& out) {
     size_t n = 0;
-    while (n < s.size() && is_digit(s[n])) ++n;
+    while (n < s.size() && is_digit(s[n]))
+        ++n;
     if (n == 0) return "expected a number";
     if (!allow_leading_zero && n > 1 && s[0] == '0') return "a numeric part has a leading zero";
     out = s.substr(0, n);

@@ -27,23 +27,32 @@ using NugetScheme = Scheme<dv::SemverVersion, dv::parse_nuget, dv::compare_nuget
 using Pep440Scheme = Scheme<dv::Pep440Version, dv::parse_pep440, dv::compare_pep440>;
 using MavenScheme = Scheme<dv::MavenVersion, dv::parse_maven, dv::compare_maven>;
 using RubyScheme = Scheme<dv::RubyVersion, dv::parse_rubygems, dv::compare_rubygems>;
-using PackagistScheme =
-    Scheme<dv::PackagistVersion, dv::parse_packagist, dv::compare_packagist>;
+using PackagistScheme = Scheme<dv::PackagistVersion, dv::parse_packagist, dv::compare_packagist>;
 
 // Calls `f` with the scheme type for `scheme`.
 template <class F>
 decltype(auto) with_scheme(VersionScheme scheme, F&& f) {
     switch (scheme) {
-        case VersionScheme::debian: return f(DebianScheme{});
-        case VersionScheme::alpine: return f(AlpineScheme{});
-        case VersionScheme::rpm: return f(RpmScheme{});
-        case VersionScheme::semver: return f(SemverScheme{});
-        case VersionScheme::go: return f(GoScheme{});
-        case VersionScheme::pep440: return f(Pep440Scheme{});
-        case VersionScheme::maven: return f(MavenScheme{});
-        case VersionScheme::rubygems: return f(RubyScheme{});
-        case VersionScheme::nuget: return f(NugetScheme{});
-        case VersionScheme::packagist: return f(PackagistScheme{});
+        case VersionScheme::debian:
+            return f(DebianScheme{});
+        case VersionScheme::alpine:
+            return f(AlpineScheme{});
+        case VersionScheme::rpm:
+            return f(RpmScheme{});
+        case VersionScheme::semver:
+            return f(SemverScheme{});
+        case VersionScheme::go:
+            return f(GoScheme{});
+        case VersionScheme::pep440:
+            return f(Pep440Scheme{});
+        case VersionScheme::maven:
+            return f(MavenScheme{});
+        case VersionScheme::rubygems:
+            return f(RubyScheme{});
+        case VersionScheme::nuget:
+            return f(NugetScheme{});
+        case VersionScheme::packagist:
+            return f(PackagistScheme{});
     }
     throw Error(errc::invalid_argument,
                 fmt::format("unknown version scheme {}", static_cast<int>(scheme)));
@@ -69,8 +78,8 @@ std::string printable(std::string_view v) {
 }
 
 [[noreturn]] void throw_bad_version(VersionScheme scheme, std::string_view v, const char* why) {
-    throw Error(errc::bad_version, fmt::format("'{}' is not a valid {} version: {}",
-                                               printable(v), to_string(scheme), why));
+    throw Error(errc::bad_version, fmt::format("'{}' is not a valid {} version: {}", printable(v),
+                                               to_string(scheme), why));
 }
 
 std::string_view base_ecosystem(std::string_view ecosystem) {
@@ -82,16 +91,26 @@ std::string_view base_ecosystem(std::string_view ecosystem) {
 
 std::string_view to_string(VersionScheme scheme) noexcept {
     switch (scheme) {
-        case VersionScheme::debian: return "debian";
-        case VersionScheme::alpine: return "alpine";
-        case VersionScheme::rpm: return "rpm";
-        case VersionScheme::semver: return "semver";
-        case VersionScheme::go: return "go";
-        case VersionScheme::pep440: return "pep440";
-        case VersionScheme::maven: return "maven";
-        case VersionScheme::rubygems: return "rubygems";
-        case VersionScheme::nuget: return "nuget";
-        case VersionScheme::packagist: return "packagist";
+        case VersionScheme::debian:
+            return "debian";
+        case VersionScheme::alpine:
+            return "alpine";
+        case VersionScheme::rpm:
+            return "rpm";
+        case VersionScheme::semver:
+            return "semver";
+        case VersionScheme::go:
+            return "go";
+        case VersionScheme::pep440:
+            return "pep440";
+        case VersionScheme::maven:
+            return "maven";
+        case VersionScheme::rubygems:
+            return "rubygems";
+        case VersionScheme::nuget:
+            return "nuget";
+        case VersionScheme::packagist:
+            return "packagist";
     }
     return "unknown";
 }
@@ -108,30 +127,18 @@ std::optional<VersionScheme> scheme_for_ecosystem(std::string_view ecosystem) no
     // OSV ecosystem names, optionally followed by ":release" ("Debian:12", "Alpine:v3.18",
     // "Red Hat:enterprise_linux:9::appstream").
     static constexpr std::pair<std::string_view, VersionScheme> table[] = {
-        {"Debian", VersionScheme::debian},
-        {"Ubuntu", VersionScheme::debian},
-        {"Alpine", VersionScheme::alpine},
-        {"Wolfi", VersionScheme::alpine},
-        {"Chainguard", VersionScheme::alpine},
-        {"MinimOS", VersionScheme::alpine},
-        {"AlmaLinux", VersionScheme::rpm},
-        {"Rocky Linux", VersionScheme::rpm},
-        {"Red Hat", VersionScheme::rpm},
-        {"SUSE", VersionScheme::rpm},
-        {"openSUSE", VersionScheme::rpm},
-        {"openEuler", VersionScheme::rpm},
-        {"Mageia", VersionScheme::rpm},
-        {"Photon OS", VersionScheme::rpm},
-        {"Azure Linux", VersionScheme::rpm},
-        {"npm", VersionScheme::semver},
-        {"crates.io", VersionScheme::semver},
-        {"Hex", VersionScheme::semver},
-        {"SwiftURL", VersionScheme::semver},
-        {"Go", VersionScheme::go},
-        {"PyPI", VersionScheme::pep440},
-        {"Maven", VersionScheme::maven},
-        {"RubyGems", VersionScheme::rubygems},
-        {"NuGet", VersionScheme::nuget},
+        {"Debian", VersionScheme::debian},       {"Ubuntu", VersionScheme::debian},
+        {"Alpine", VersionScheme::alpine},       {"Wolfi", VersionScheme::alpine},
+        {"Chainguard", VersionScheme::alpine},   {"MinimOS", VersionScheme::alpine},
+        {"AlmaLinux", VersionScheme::rpm},       {"Rocky Linux", VersionScheme::rpm},
+        {"Red Hat", VersionScheme::rpm},         {"SUSE", VersionScheme::rpm},
+        {"openSUSE", VersionScheme::rpm},        {"openEuler", VersionScheme::rpm},
+        {"Mageia", VersionScheme::rpm},          {"Photon OS", VersionScheme::rpm},
+        {"Azure Linux", VersionScheme::rpm},     {"npm", VersionScheme::semver},
+        {"crates.io", VersionScheme::semver},    {"Hex", VersionScheme::semver},
+        {"SwiftURL", VersionScheme::semver},     {"Go", VersionScheme::go},
+        {"PyPI", VersionScheme::pep440},         {"Maven", VersionScheme::maven},
+        {"RubyGems", VersionScheme::rubygems},   {"NuGet", VersionScheme::nuget},
         {"Packagist", VersionScheme::packagist},
     };
     std::string_view base = base_ecosystem(ecosystem);
@@ -142,12 +149,12 @@ std::optional<VersionScheme> scheme_for_ecosystem(std::string_view ecosystem) no
 
 std::optional<VersionScheme> scheme_for_purl_type(std::string_view purl_type) noexcept {
     static constexpr std::pair<std::string_view, VersionScheme> table[] = {
-        {"deb", VersionScheme::debian},    {"apk", VersionScheme::alpine},
-        {"rpm", VersionScheme::rpm},       {"npm", VersionScheme::semver},
-        {"cargo", VersionScheme::semver},  {"hex", VersionScheme::semver},
-        {"golang", VersionScheme::go},     {"pypi", VersionScheme::pep440},
-        {"maven", VersionScheme::maven},   {"gem", VersionScheme::rubygems},
-        {"nuget", VersionScheme::nuget},   {"composer", VersionScheme::packagist},
+        {"deb", VersionScheme::debian},   {"apk", VersionScheme::alpine},
+        {"rpm", VersionScheme::rpm},      {"npm", VersionScheme::semver},
+        {"cargo", VersionScheme::semver}, {"hex", VersionScheme::semver},
+        {"golang", VersionScheme::go},    {"pypi", VersionScheme::pep440},
+        {"maven", VersionScheme::maven},  {"gem", VersionScheme::rubygems},
+        {"nuget", VersionScheme::nuget},  {"composer", VersionScheme::packagist},
     };
     for (const auto& [name, scheme] : table)
         if (dv::equals_ignore_case(purl_type, name)) return scheme;

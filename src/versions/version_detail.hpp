@@ -11,17 +11,31 @@
 
 namespace rtguard::detail::versions {
 
-inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-inline bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
-inline bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
-inline bool is_alpha(char c) noexcept { return is_lower(c) || is_upper(c); }
-inline bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
+inline bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+inline bool is_lower(char c) noexcept {
+    return c >= 'a' && c <= 'z';
+}
+inline bool is_upper(char c) noexcept {
+    return c >= 'A' && c <= 'Z';
+}
+inline bool is_alpha(char c) noexcept {
+    return is_lower(c) || is_upper(c);
+}
+inline bool is_alnum(char c) noexcept {
+    return is_alpha(c) || is_digit(c);
+}
 inline bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
-inline char to_lower(char c) noexcept { return is_upper(c) ? static_cast<char>(c + 32) : c; }
+inline char to_lower(char c) noexcept {
+    return is_upper(c) ? static_cast<char>(c + 32) : c;
+}
 
-inline int sign(int v) noexcept { return (v > 0) - (v < 0); }
+inline int sign(int v) noexcept {
+    return (v > 0) - (v < 0);
+}
 
 inline bool all_digits(std::string_view s) noexcept {
     if (s.empty()) return false;
@@ -31,8 +45,10 @@ inline bool all_digits(std::string_view s) noexcept {
 }
 
 inline std::string_view trim_space(std::string_view s) noexcept {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    while (!s.empty() && is_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -40,8 +56,10 @@ inline std::string_view trim_space(std::string_view s) noexcept {
 /// not count; an empty run is zero). Versions carry dates and build numbers far beyond 64
 /// bits, and every scheme here compares those exactly.
 inline int compare_numeric(std::string_view a, std::string_view b) noexcept {
-    while (!a.empty() && a.front() == '0') a.remove_prefix(1);
-    while (!b.empty() && b.front() == '0') b.remove_prefix(1);
+    while (!a.empty() && a.front() == '0')
+        a.remove_prefix(1);
+    while (!b.empty() && b.front() == '0')
+        b.remove_prefix(1);
     if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
     return sign(a.compare(b));
 }

@@ -133,3 +133,40 @@ def training_file(tmp_path: Path) -> Path:
 def attack_file(tmp_path: Path) -> Path:
     clock = Clock(BASE_NS + 10_000_000_000)
     return record(tmp_path / "attack.jsonl", web_server_run(clock, requests=5) + attack_events(clock))
+
+
+def write_cyclonedx(path: Path, purls: list[str], name: str = "app") -> Path:
+    """A minimal CycloneDX 1.4 SBOM listing one component per package URL."""
+    import json
+
+    components = []
+    for i, purl in enumerate(purls):
+        parsed = rtguard.Purl(purl)
+        components.append(
+            {
+                "type": "library",
+                "bom-ref": f"ref-{i}",
+                "name": parsed.name,
+                "version": parsed.version,
+                "purl": purl,
+            }
+        )
+    document = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.4",
+        "version": 1,
+        "metadata": {"component": {"type": "application", "name": name}},
+        "components": components,
+    }
+    path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+# PyPI packages at versions that OSV's Python advisories rate critical (CVSS 9.8), the version
+# that fixes each, and one package at a fixed version.
+CRITICAL_PYPI = {
+    "pkg:pypi/sap-xssec@4.0.0": "4.1.0",
+    "pkg:pypi/apache-iotdb@1.2.0": "1.3.0",
+    "pkg:pypi/portage@3.0.46": "3.0.47",
+}
+SAFE_PYPI = "pkg:pypi/portage@3.0.47"

@@ -61,7 +61,7 @@ def test_per_request_files_become_a_pattern_that_says_what_it_absorbed():
     profile = learned(requests=40).find(WORKLOAD)
 
     [pattern] = profile.patterns
-    assert pattern.pattern == "/var/cache/app/*"
+    assert pattern.pattern == "/var/cache/app/req-*"
     assert pattern.absorbed == 40
     assert pattern.access == "w"
     assert pattern.sample == sorted(pattern.sample)
@@ -69,7 +69,8 @@ def test_per_request_files_become_a_pattern_that_says_what_it_absorbed():
     assert pattern.sample[0] == "/var/cache/app/req-0000"
     assert not any(f.path.startswith("/var/cache/app/") for f in profile.files)
     assert profile.file_access("/var/cache/app/req-9999") == "w"
-    assert rtguard.path_pattern_matches(pattern.pattern, "/var/cache/app/anything")
+    assert rtguard.path_pattern_matches(pattern.pattern, "/var/cache/app/req-x")
+    assert not rtguard.path_pattern_matches(pattern.pattern, "/var/cache/app/other")
 
 
 def test_generalization_can_be_turned_off():
@@ -157,13 +158,14 @@ def test_convergence_reports_the_rate_of_new_entries():
     assert not rtguard.Baseline().converged(1, 1), "an empty baseline never converges"
 
 
-def test_the_seccomp_profile_allows_exactly_the_learned_syscalls():
+def test_the_seccomp_profile_allows_the_learned_syscalls_and_execve():
     profile = learned().find(WORKLOAD)
 
     seccomp = json.loads(profile.seccomp_profile())
 
+    # execve too: the runtime installs the filter before it executes the workload's program.
     allowed = {name for rule in seccomp["syscalls"] for name in rule["names"]}
-    assert allowed == {"read", "write", "openat", "connect", "accept4"}
+    assert allowed == {"read", "write", "openat", "connect", "accept4", "execve"}
     assert seccomp["defaultAction"] == "SCMP_ACT_ERRNO"
 
 

@@ -126,7 +126,10 @@ def write_replay(path: Path, *lines: str) -> Path:
     return path
 
 
-GOOD = '{"kind":"exit","time_ns":1,"workload":"w","pid":1,"exit_code":0}'
+GOOD = (
+    '{"kind":"exit","time_ns":1,"workload":"w","pid":1,"ppid":0,"uid":0,"comm":"sh",'
+    '"exe":"/bin/sh","exit_code":0}'
+)
 
 
 def test_broken_json_in_strict_mode_raises_naming_file_and_line(tmp_path: Path):

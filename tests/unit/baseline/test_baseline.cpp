@@ -132,6 +132,22 @@ TEST_CASE("200 distinct per-request temp files become one pattern that keeps wha
     CHECK(p.file_access("/tmp/req-1/nested") == Access::none);
 }
 
+TEST_CASE("temp files named with one process's pid generalize past that pid") {
+    // One run of a service writes req-<n>-<pid>.tmp; the next run has another pid.
+    Profile p("w", "");
+    for (int i = 0; i < 24; ++i) {
+        p.learn(open_event("/var/cache/app/req-" + std::to_string(i) + "-16339.tmp",
+                           o_wronly | o_creat, t0 + std::uint64_t(i) * second));
+    }
+
+    auto patterns = p.patterns();
+    REQUIRE(patterns.size() == 1);
+    CHECK(patterns[0]->pattern == "/var/cache/app/req-*.tmp");
+    CHECK(patterns[0]->absorbed == 24);
+    CHECK(p.file_access("/var/cache/app/req-1-17719.tmp") == Access::write);
+    CHECK(p.file_access("/var/cache/app/req-1-17719.log") == Access::none);
+}
+
 TEST_CASE("a directory at the threshold stays literal and the next child turns it into a pattern") {
     Profile p("w", "");
     for (int i = 0; i < 16; ++i) {
@@ -419,7 +435,9 @@ TEST_CASE("a baseline with an unknown schema or another format is rejected at th
     std::string text = varied_baseline().to_json();
     Error schema = load_error(replace_once(text, "\"schema\": 1", "\"schema\": 2"));
     CHECK(schema.code() == make_error_code(errc::schema_mismatch));
+    CHECK(schema.file() == "damaged.json");
     CHECK(schema.where() == "line 3, $.schema");
+    CHECK(std::string(schema.what()).find("damaged.json:line 3, $.schema: ") == 0);
 
     Error format = load_error(replace_once(text, "rtguard-baseline", "rtguard-events"));
     CHECK(format.code() == make_error_code(errc::bad_value));
@@ -438,8 +456,9 @@ TEST_CASE("a wrong type deep in a baseline is reported with its JSON path and li
     std::string damaged = text.substr(0, count) + "\"count\": \"many\"" + text.substr(end);
     std::size_t line = 1 + std::count(text.begin(), text.begin() + long(count), '\n');
 
-    Error e = load_error(damaged);
+    Error e = load_error(damaged, "typed.json");
     CHECK(e.code() == make_error_code(errc::bad_value));
+    CHECK(e.file() == "typed.json");
     CHECK(e.where() == "line " + std::to_string(line) + ", $.profiles[0].files[0].count");
     CHECK(e.message() == "expected a non-negative integer");
 

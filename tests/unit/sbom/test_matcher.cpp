@@ -74,14 +74,17 @@ TEST_CASE("range events are sorted by version before they are evaluated") {
     auto r = m.match(sbom_of({"pkg:npm/left@0.4.0", "pkg:npm/left@0.5.0", "pkg:npm/left@0.9.9",
                               "pkg:npm/left@1.0.0", "pkg:npm/left@1.9.9", "pkg:npm/left@2.0.0"}));
     std::vector<std::string> hit;
-    for (const auto& f : r.findings) hit.push_back(f.installed_version);
+    for (const auto& f : r.findings)
+        hit.push_back(f.installed_version);
     std::sort(hit.begin(), hit.end());
     CHECK(hit == std::vector<std::string>{"0.4.0", "1.0.0", "1.9.9"});
 
     // The fixed version reported is the first fix above the installed version.
     for (const auto& f : r.findings) {
-        if (f.installed_version == "0.4.0") CHECK(f.fixed_versions == std::vector<std::string>{"0.5.0"});
-        if (f.installed_version == "1.9.9") CHECK(f.fixed_versions == std::vector<std::string>{"2.0.0"});
+        if (f.installed_version == "0.4.0")
+            CHECK(f.fixed_versions == std::vector<std::string>{"0.5.0"});
+        if (f.installed_version == "1.9.9")
+            CHECK(f.fixed_versions == std::vector<std::string>{"2.0.0"});
     }
 }
 
@@ -93,8 +96,8 @@ TEST_CASE("last_affected is inclusive and limit is exclusive") {
     REQUIRE(m.load_record(record("X-3", "npm", "lim", semver_range(R"([{"introduced": "1.0.0"},
         {"limit": "1.2.0"}])")),
                           "x3.json"));
-    auto r = m.match(sbom_of({"pkg:npm/la@1.2.0", "pkg:npm/la@1.2.1", "pkg:npm/lim@1.1.9",
-                              "pkg:npm/lim@1.2.0"}));
+    auto r = m.match(sbom_of(
+        {"pkg:npm/la@1.2.0", "pkg:npm/la@1.2.1", "pkg:npm/lim@1.1.9", "pkg:npm/lim@1.2.0"}));
     REQUIRE(r.findings.size() == 2);
     CHECK(find_for(r, "X-2", "c0") != nullptr);
     CHECK(find_for(r, "X-3", "c2") != nullptr);
@@ -115,9 +118,11 @@ TEST_CASE("every affected entry of a record is considered") {
     SbomMatcher m;
     REQUIRE(m.load_record(R"({"id": "X-5", "modified": "2024-01-01T00:00:00Z", "affected": [
         {"package": {"ecosystem": "npm", "name": "a"},
-         "ranges": [{"type": "SEMVER", "events": [{"introduced": "2.0.0"}, {"fixed": "2.1.0"}]}]},
+         "ranges": [{"type": "SEMVER",
+                     "events": [{"introduced": "2.0.0"}, {"fixed": "2.1.0"}]}]},
         {"package": {"ecosystem": "npm", "name": "a"},
-         "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.4.0"}]}]}]})",
+         "ranges": [{"type": "SEMVER",
+                     "events": [{"introduced": "1.0.0"}, {"fixed": "1.4.0"}]}]}]})",
                           "x5.json"));
     auto r = m.match(sbom_of({"pkg:npm/a@1.3.0", "pkg:npm/a@2.0.5", "pkg:npm/a@1.5.0"}));
     CHECK(r.findings.size() == 2);
@@ -150,7 +155,8 @@ TEST_CASE("a withdrawn advisory never matches") {
 
 TEST_CASE("GitHub's last known affected version bounds a range that has no fix") {
     SbomMatcher m;
-    std::string ghsa = R"(, "database_specific": {"last_known_affected_version_range": "<= 1.2.3"})";
+    std::string ghsa =
+        R"(, "database_specific": {"last_known_affected_version_range": "<= 1.2.3"})";
     REQUIRE(m.load_record(record("GHSA-aaaa-bbbb-cccc", "npm", "open",
                                  semver_range(R"([{"introduced": "1.0.0"}])"), "", ghsa),
                           "g1.json"));
@@ -171,9 +177,10 @@ TEST_CASE("advisories that alias each other form one finding listing every id") 
     REQUIRE(m.load_record(record("GHSA-1111-2222-3333", "npm", "dup", ev,
                                  R"("aliases": ["CVE-2023-100"], "summary": "from GitHub", )"),
                           "a.json"));
-    REQUIRE(m.load_record(record("OSV-2023-7", "npm", "dup", ev,
-                                 R"("aliases": ["GHSA-1111-2222-3333"], "related": ["CVE-2023-99"], )"),
-                          "b.json"));
+    REQUIRE(
+        m.load_record(record("OSV-2023-7", "npm", "dup", ev,
+                             R"("aliases": ["GHSA-1111-2222-3333"], "related": ["CVE-2023-99"], )"),
+                      "b.json"));
     REQUIRE(m.load_record(record("OSV-2023-8", "npm", "dup", ev), "c.json"));
     auto r = m.match(sbom_of({"pkg:npm/dup@1.0.0"}));
     REQUIRE(r.findings.size() == 2);
@@ -191,9 +198,11 @@ TEST_CASE("advisories that alias each other form one finding listing every id") 
 TEST_CASE("the highest CVSS score of all vectors is kept beside the ecosystem's rating") {
     SbomMatcher m;
     // v3.1 vector scores 5.3; the affected entry's v3.1 vector scores 9.8.
-    std::string extra = R"("severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"}],
+    std::string extra = R"("severity": [{"type": "CVSS_V3",
+        "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"}],
         "database_specific": {"severity": "MODERATE"}, )";
-    std::string aff = R"(, "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}])";
+    std::string aff = R"(, "severity": [{"type": "CVSS_V3",
+        "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}])";
     REQUIRE(m.load_record(record("GHSA-9999-8888-7777", "npm", "sev",
                                  semver_range(R"([{"introduced": "0"}])"), extra, aff),
                           "s.json"));
@@ -209,10 +218,11 @@ TEST_CASE("the highest CVSS score of all vectors is kept beside the ecosystem's 
 
 TEST_CASE("without a CVSS vector the ecosystem's rating gives the severity") {
     SbomMatcher m;
-    REQUIRE(m.load_record(record("ALSA-2099:1", "AlmaLinux:9", "pkg",
-                                 ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.0-2.el9"}])"),
-                                 R"("summary": "Important: pkg security update", )"),
-                          "alsa.json"));
+    REQUIRE(
+        m.load_record(record("ALSA-2099:1", "AlmaLinux:9", "pkg",
+                             ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.0-2.el9"}])"),
+                             R"("summary": "Important: pkg security update", )"),
+                      "alsa.json"));
     auto r = m.match(sbom_of({"pkg:rpm/almalinux/pkg@1.0-1.el9?distro=almalinux-9.3"}));
     REQUIRE(r.findings.size() == 1);
     CHECK(r.findings[0].severity == Severity::high);
@@ -224,9 +234,12 @@ TEST_CASE("without a CVSS vector the ecosystem's rating gives the severity") {
 TEST_CASE("since keeps advisories published after a time and counts undated ones") {
     SbomMatcher m;
     std::string ev = semver_range(R"([{"introduced": "0"}])");
-    REQUIRE(m.load_record(record("X-old", "npm", "t", ev, R"("published": "2020-01-01T00:00:00Z", )"), "1"));
-    REQUIRE(m.load_record(record("X-new", "npm", "t", ev, R"("published": "2024-06-01T12:00:00+02:00", )"), "2"));
-    REQUIRE(m.load_record(record("X-zero", "npm", "t", ev, R"("published": "0001-01-01T00:00:00Z", )"), "3"));
+    REQUIRE(m.load_record(
+        record("X-old", "npm", "t", ev, R"("published": "2020-01-01T00:00:00Z", )"), "1"));
+    REQUIRE(m.load_record(
+        record("X-new", "npm", "t", ev, R"("published": "2024-06-01T12:00:00+02:00", )"), "2"));
+    REQUIRE(m.load_record(
+        record("X-zero", "npm", "t", ev, R"("published": "0001-01-01T00:00:00Z", )"), "3"));
     Sbom s = sbom_of({"pkg:npm/t@1.0.0"});
 
     MatchOptions o;
@@ -245,8 +258,10 @@ TEST_CASE("since keeps advisories published after a time and counts undated ones
 TEST_CASE("min_severity drops lower ratings and keeps unrated findings unless asked") {
     SbomMatcher m;
     std::string ev = semver_range(R"([{"introduced": "0"}])");
-    REQUIRE(m.load_record(record("X-low", "npm", "m", ev, R"("database_specific": {"severity": "LOW"}, )"), "1"));
-    REQUIRE(m.load_record(record("X-high", "npm", "m", ev, R"("database_specific": {"severity": "HIGH"}, )"), "2"));
+    REQUIRE(m.load_record(
+        record("X-low", "npm", "m", ev, R"("database_specific": {"severity": "LOW"}, )"), "1"));
+    REQUIRE(m.load_record(
+        record("X-high", "npm", "m", ev, R"("database_specific": {"severity": "HIGH"}, )"), "2"));
     REQUIRE(m.load_record(record("X-none", "npm", "m", ev), "3"));
     Sbom s = sbom_of({"pkg:npm/m@1.0.0"});
     MatchOptions o;
@@ -266,8 +281,8 @@ TEST_CASE("an unparsable installed version is reported and only exact lists are 
          "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}],
          "versions": ["(devel)"]}]})J",
                           "x8.json"));
-    auto r = m.match(sbom_of({"pkg:golang/example.com/mod@(devel)",
-                              "pkg:golang/example.com/mod@not-a-version"}));
+    auto r = m.match(sbom_of(
+        {"pkg:golang/example.com/mod@(devel)", "pkg:golang/example.com/mod@not-a-version"}));
     REQUIRE(r.version_errors.size() == 2);
     CHECK(r.version_errors[1].reason.find("not-a-version") != std::string::npos);
     CHECK(r.version_errors[1].where == "$.components[1]");
@@ -294,11 +309,13 @@ TEST_CASE("Debian packages match by source package and release") {
     SbomMatcher m;
     std::string ev = ecosystem_range(R"([{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u2"}])");
     REQUIRE(m.load_record(record("DSA-1-1", "Debian:12", "openssl", ev), "d12.json"));
-    REQUIRE(m.load_record(record("DSA-1-2", "Debian:11", "openssl",
-                                 ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.1.1w-0+deb11u1"}])")),
-                          "d11.json"));
-    auto r = m.match(sbom_of({"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?upstream=openssl&distro=debian-12",
-                              "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?upstream=openssl&distro=debian-12"}));
+    REQUIRE(m.load_record(
+        record("DSA-1-2", "Debian:11", "openssl",
+               ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.1.1w-0+deb11u1"}])")),
+        "d11.json"));
+    auto r = m.match(
+        sbom_of({"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?upstream=openssl&distro=debian-12",
+                 "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?upstream=openssl&distro=debian-12"}));
     REQUIRE(r.findings.size() == 1);
     CHECK(r.findings[0].id == "DSA-1-1");
     CHECK(r.findings[0].component.ecosystem == "Debian:12");
@@ -308,17 +325,20 @@ TEST_CASE("Debian packages match by source package and release") {
     r = m.match(sbom_of({"pkg:deb/debian/libssl3@1.0.0-1?upstream=openssl"}));
     REQUIRE(r.findings.size() == 2);
     CHECK(r.release_unknown == 2);
-    for (const auto& f : r.findings) CHECK(f.release_unknown);
+    for (const auto& f : r.findings)
+        CHECK(f.release_unknown);
     CHECK(find(r, "DSA-1-1")->releases == std::vector<std::string>{"Debian:12"});
 }
 
 TEST_CASE("Alpine packages match by origin and release") {
     SbomMatcher m;
-    REQUIRE(m.load_record(record("ALPINE-1", "Alpine:v3.15", "openssl",
-                                 ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.1.1s-r0"}])")),
-                          "a.json"));
-    auto r = m.match(sbom_of({"pkg:alpine/libssl1.1@1.1.1q-r0?upstream=openssl&distro=alpine-3.15.6",
-                              "pkg:alpine/libssl1.1@1.1.1q-r0?upstream=openssl&distro=alpine-3.16.2"}));
+    REQUIRE(
+        m.load_record(record("ALPINE-1", "Alpine:v3.15", "openssl",
+                             ecosystem_range(R"([{"introduced": "0"}, {"fixed": "1.1.1s-r0"}])")),
+                      "a.json"));
+    auto r =
+        m.match(sbom_of({"pkg:alpine/libssl1.1@1.1.1q-r0?upstream=openssl&distro=alpine-3.15.6",
+                         "pkg:alpine/libssl1.1@1.1.1q-r0?upstream=openssl&distro=alpine-3.16.2"}));
     REQUIRE(r.findings.size() == 1);
     CHECK(r.findings[0].component.ecosystem == "Alpine:v3.15");
 }
@@ -466,9 +486,9 @@ TEST_CASE("the four real OSV feeds load completely") {
     for (const auto& p : m.problems())
         if (p.record_skipped) skipped.push_back(p.member + " " + p.where);
     std::sort(skipped.begin(), skipped.end());
-    CHECK(skipped == std::vector<std::string>{
-                         "PYSEC-2019-125.json $.affected[0].ranges[0].events[1].fixed",
-                         "PYSEC-2021-371.json $.affected[0].ranges[1].events[1].fixed"});
+    CHECK(skipped ==
+          std::vector<std::string>{"PYSEC-2019-125.json $.affected[0].ranges[0].events[1].fixed",
+                                   "PYSEC-2021-371.json $.affected[0].ranges[1].events[1].fixed"});
 
     // AlmaLinux publishes some errata once per release directory, byte for byte the same.
     CHECK(alma.superseded == 43);
@@ -493,7 +513,7 @@ TEST_CASE("Go modules of a real SBOM match the Go advisories as their text says"
     CHECK(gin->installed_version == "1.4.0");
     CHECK(gin->fixed_versions == std::vector<std::string>{"1.7.7"});
     CHECK(gin->published == "2021-04-14T20:04:52Z");
-    CHECK(gin->modified.empty());  // the feed writes the zero date
+    CHECK(gin->modified.empty());               // the feed writes the zero date
     CHECK(gin->severity == Severity::unknown);  // Go records carry no rating
 
     // GO-2020-0019: gorilla/websocket fixed in 1.4.1, which is the installed version.
@@ -508,8 +528,7 @@ TEST_CASE("Go modules of a real SBOM match the Go advisories as their text says"
     const Finding* xnet = find(r, "GO-2022-0236");
     REQUIRE(xnet != nullptr);
     CHECK(xnet->installed_version == "0.0.0-20210405180319-a5a99cb37ef4");
-    CHECK(xnet->fixed_versions ==
-          std::vector<std::string>{"0.0.0-20210428140749-89ef3d95e781"});
+    CHECK(xnet->fixed_versions == std::vector<std::string>{"0.0.0-20210428140749-89ef3d95e781"});
     // GO-2023-1495 was introduced at pseudo-version 0.0.0-20220524220425-..., later.
     CHECK(find(r, "GO-2023-1495") == nullptr);
 
@@ -526,7 +545,8 @@ TEST_CASE("Go modules of a real SBOM match the Go advisories as their text says"
 
     // 58 (component, record) pairs, as an independent evaluation of the same ranges found.
     std::size_t pairs = 0;
-    for (const auto& f : r.findings) pairs += f.advisories.size();
+    for (const auto& f : r.findings)
+        pairs += f.advisories.size();
     CHECK(pairs == 58);
     CHECK(r.unmatched.empty());
 }
@@ -535,9 +555,11 @@ TEST_CASE("+incompatible Go versions compare by their SemVer part") {
     RTGUARD_REQUIRE_SHARED_DATA(data);
     SbomMatcher m;
     m.load_feed((data / "osv/Go.zip").string());
-    Sbom s = Sbom::read(
-        (data / "sbom/spdx-syft-rancher_mirrored-library-traefik-sha256_235dcc83f19f2eb7c31e4ffffc5f17789413876587f233fc0c3c809fbe52d279.json")
-            .string());
+    Sbom s =
+        Sbom::read((data / "sbom/"
+                           "spdx-syft-rancher_mirrored-library-traefik-sha256_"
+                           "235dcc83f19f2eb7c31e4ffffc5f17789413876587f233fc0c3c809fbe52d279.json")
+                       .string());
     MatchResult r = m.match(s);
 
     // GO-2024-2659: docker introduced at 25.0.0+incompatible; installed 20.10.7+incompatible.
@@ -554,16 +576,20 @@ TEST_CASE("+incompatible Go versions compare by their SemVer part") {
 
     // 160 (component, record) pairs, as an independent evaluation of the same ranges found.
     std::size_t pairs = 0;
-    for (const auto& f : r.findings) pairs += f.advisories.size();
+    for (const auto& f : r.findings)
+        pairs += f.advisories.size();
     CHECK(pairs == 160);
 
     // The vault SBOM's "(devel)" modules are reported, not guessed.
-    Sbom vault = Sbom::read(
-        (data / "sbom/spdx-syft-hashicorp_vault-sha256_7fb0065690177cbc1607d5222ef7f44ac20daa75dd146ed0549cd973dc62b264.json")
-            .string());
+    Sbom vault =
+        Sbom::read((data / "sbom/"
+                           "spdx-syft-hashicorp_vault-sha256_"
+                           "7fb0065690177cbc1607d5222ef7f44ac20daa75dd146ed0549cd973dc62b264.json")
+                       .string());
     MatchResult rv = m.match(vault);
     CHECK_FALSE(rv.version_errors.empty());
-    for (const auto& e : rv.version_errors) CHECK(e.version == "(devel)");
+    for (const auto& e : rv.version_errors)
+        CHECK(e.version == "(devel)");
 }
 
 TEST_CASE("AlmaLinux packages match by release, and the RPM epoch decides") {
@@ -638,8 +664,8 @@ TEST_CASE("crates.io records are scored from their CVSS vectors and withdrawn on
     RTGUARD_REQUIRE_SHARED_DATA(data);
     SbomMatcher m;
     m.load_feed((data / "osv/crates.io.zip").string());
-    MatchResult r = m.match(sbom_of({"pkg:cargo/wasmtime@5.0.0", "pkg:cargo/wasmtime@5.0.1",
-                                     "pkg:cargo/ring@0.16.20"}));
+    MatchResult r = m.match(sbom_of(
+        {"pkg:cargo/wasmtime@5.0.0", "pkg:cargo/wasmtime@5.0.1", "pkg:cargo/ring@0.16.20"}));
 
     // RUSTSEC-2023-0090: CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H (9.9), fixed 5.0.1.
     const Finding* f = find_for(r, "RUSTSEC-2023-0090", "c0");

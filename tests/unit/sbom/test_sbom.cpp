@@ -63,9 +63,11 @@ TEST_CASE("a CycloneDX npm SBOM maps scoped packages to OSV's @scope/name") {
 
 TEST_CASE("a Syft SPDX SBOM gives Alpine packages their origin and release") {
     RTGUARD_REQUIRE_SHARED_DATA(data);
-    Sbom s = Sbom::read(
-        (data / "sbom/spdx-syft-grafana_grafana-sha256_2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json")
-            .string());
+    Sbom s =
+        Sbom::read((data / "sbom/"
+                           "spdx-syft-grafana_grafana-sha256_"
+                           "2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json")
+                       .string());
     CHECK(s.format() == SbomFormat::spdx);
     CHECK(s.spec_version() == "SPDX-2.3");
     CHECK(s.components().size() == 568);
@@ -86,9 +88,11 @@ TEST_CASE("a Syft SPDX SBOM gives Alpine packages their origin and release") {
 
 TEST_CASE("a Trivy SPDX SBOM names its operating system and source packages") {
     RTGUARD_REQUIRE_SHARED_DATA(data);
-    Sbom s = Sbom::read(
-        (data / "sbom/spdx-trivy-grafana_grafana-sha256_2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json")
-            .string());
+    Sbom s =
+        Sbom::read((data / "sbom/"
+                           "spdx-trivy-grafana_grafana-sha256_"
+                           "2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json")
+                       .string());
     CHECK(s.os().id == "alpine");
     CHECK(s.os().version == "3.15.6");
     const Component* bash = find_component(s, "bash", "5.1.16-r0");
@@ -142,7 +146,9 @@ TEST_CASE("purl qualifiers give RPM epochs, distribution releases and code names
       "packages": [
         {"SPDXID": "SPDXRef-a", "name": "openssl-libs", "versionInfo": "3.0.7-27.el9",
          "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-           "referenceLocator": "pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&distro=almalinux-9.2"}]},
+           "referenceLocator":
+             "pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&distro=almalinux-9.2"
+        }]},
         {"SPDXID": "SPDXRef-b", "name": "curl", "versionInfo": "7.88.1-10+deb12u5",
          "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
            "referenceLocator": "pkg:deb/debian/curl@7.88.1-10+deb12u5?distro=bookworm"}]},
@@ -188,8 +194,7 @@ TEST_CASE("broken SBOM JSON is rejected naming the file, line and column") {
     CHECK(e.where() == "line 3, column 24");  // the second comma
 
     // A truncated file and bytes that are not UTF-8 are syntax errors too.
-    CHECK(parse_error(R"({"bomFormat": "CycloneDX", "components": [)").code() ==
-          errc::parse_error);
+    CHECK(parse_error(R"({"bomFormat": "CycloneDX", "components": [)").code() == errc::parse_error);
     CHECK(parse_error("{\"bomFormat\": \"Cyclone\xff\"}").code() == errc::parse_error);
 }
 

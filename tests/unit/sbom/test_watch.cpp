@@ -46,15 +46,17 @@ struct Fleet {
     Fleet() {
         write(dir.path() / "feed/A-1.json", npm_record("A-1", "alpha", "2.0.0"));
         write(dir.path() / "feed/A-2.json",
-              npm_record("A-2", "beta", "1.5.0",
-                         R"("severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}], )"));
+              npm_record("A-2", "beta", "1.5.0", R"("severity": [{"type": "CVSS_V3",
+                  "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}], )"));
         write(dir.path() / "feed/A-3.json", npm_record("A-3", "alpha", "1.1.0"));
         write(dir.path() / "deploy/sboms/web.json",
               npm_sbom({"pkg:npm/alpha@1.0.0", "pkg:npm/beta@1.0.0"}));
         write(dir.path() / "deploy/sboms/api.json", npm_sbom({"pkg:npm/alpha@1.2.0"}));
         write(dir.path() / "deploy/inventory.json", R"([
-          {"image": "registry/web:1", "sbom": "sboms/web.json", "deployed_at": "2023-12-01T00:00:00Z"},
-          {"image": "registry/api:3", "sbom": "sboms/api.json", "deployed_at": "2024-02-01T00:00:00Z"}])");
+          {"image": "registry/web:1", "sbom": "sboms/web.json",
+           "deployed_at": "2023-12-01T00:00:00Z"},
+          {"image": "registry/api:3", "sbom": "sboms/api.json",
+           "deployed_at": "2024-02-01T00:00:00Z"}])");
     }
 
     WatchReport run() {
@@ -168,9 +170,8 @@ TEST_CASE("a new alias of a reported vulnerability is not reported again") {
     Fleet f;
     REQUIRE(f.run().new_findings.size() == 4);
     // A GHSA record aliasing A-2 arrives: the finding's representative id changes.
-    write(f.dir.path() / "feed/GHSA-2.json",
-          npm_record("GHSA-xxxx-yyyy-zzzz", "beta", "1.5.0",
-                     R"("aliases": ["A-2", "CVE-2024-2"], )"));
+    write(f.dir.path() / "feed/GHSA-2.json", npm_record("GHSA-xxxx-yyyy-zzzz", "beta", "1.5.0",
+                                                        R"("aliases": ["A-2", "CVE-2024-2"], )"));
     WatchReport r = f.run();
     CHECK(r.new_findings.empty());
     CHECK(r.retractions.empty());
@@ -219,17 +220,22 @@ TEST_CASE("a state file of another format or schema is refused") {
 TEST_CASE("watching the real images reports every finding once") {
     RTGUARD_REQUIRE_SHARED_DATA(data);
     testing::TempDir dir;
-    std::string sboms = (data / "sbom").string();
-    write(dir.path() / "inventory.json",
-          R"([{"image": "proton-bridge", "sbom": ")" + sboms +
-              R"(/cyclonedx-proton-bridge-1.8.0.json", "deployed_at": "2021-05-16T17:10:53+02:00"},
-              {"image": "grafana", "sbom": ")" + sboms +
-              R"(/spdx-trivy-grafana_grafana-sha256_2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json", "deployed_at": "2022-12-26T00:59:48Z"}])");
+    std::string bridge = (data / "sbom/cyclonedx-proton-bridge-1.8.0.json").string();
+    std::string grafana = (data /
+                           "sbom/spdx-trivy-grafana_grafana-sha256_"
+                           "2a73ae33c9f0c51af6eced2ef185d5d3682b4c378c4fdd6941a14e8ea4a3e95b.json")
+                              .string();
+    write(dir.path() / "inventory.json", R"([{"image": "proton-bridge", "sbom": ")" + bridge +
+                                             R"(", "deployed_at": "2021-05-16T17:10:53+02:00"},
+              {"image": "grafana", "sbom": ")" +
+                                             grafana +
+                                             R"(", "deployed_at": "2022-12-26T00:59:48Z"}])");
     SbomMatcher m;
     m.load_feed((data / "osv/Go.zip").string());
     auto inventory = read_inventory((dir.path() / "inventory.json").string());
     std::size_t expected = 0;
-    for (const auto& e : inventory) expected += m.match(Sbom::read(e.sbom)).findings.size();
+    for (const auto& e : inventory)
+        expected += m.match(Sbom::read(e.sbom)).findings.size();
 
     Watcher w(m, (dir.path() / "state.json").string());
     WatchReport first = w.run(inventory);

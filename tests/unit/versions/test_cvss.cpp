@@ -69,8 +69,8 @@ TEST_CASE("CVSS v2 base scores match the NVD's") {
     CHECK(score_cvss("AV:L/AC:L/Au:N/C:P/I:N/A:N").base == doctest::Approx(2.1));
     CHECK(score_cvss("AV:N/AC:L/Au:N/C:N/I:N/A:N").base == doctest::Approx(0.0));
     // Temporal and environmental metrics are checked but do not change the base score.
-    CHECK(score_cvss("AV:N/AC:L/Au:N/C:P/I:P/A:P/E:U/RL:OF/RC:C/CDP:H/TD:H/CR:H/IR:H/AR:H")
-              .base == doctest::Approx(7.5));
+    CHECK(score_cvss("AV:N/AC:L/Au:N/C:P/I:P/A:P/E:U/RL:OF/RC:C/CDP:H/TD:H/CR:H/IR:H/AR:H").base ==
+          doctest::Approx(7.5));
     CHECK(score_cvss("AV:N/AC:L/Au:N/C:P/I:P/A:P").version == "2.0");
 }
 
@@ -82,16 +82,14 @@ TEST_CASE("severity ratings follow each version's scale") {
 
     CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N").severity == Severity::none);
     CHECK(score_cvss("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N").severity == Severity::low);
-    CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N").severity ==
-          Severity::medium);
-    CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N").severity ==
-          Severity::high);
+    CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N").severity == Severity::medium);
+    CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N").severity == Severity::high);
     CHECK(score_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").severity ==
           Severity::critical);
-    CHECK(score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
-              .severity == Severity::critical);
-    CHECK(score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N")
-              .severity == Severity::none);
+    CHECK(score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").severity ==
+          Severity::critical);
+    CHECK(score_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N").severity ==
+          Severity::none);
 }
 
 TEST_CASE("a CVSS v4.0 base score ignores threat, environmental and supplemental metrics") {
@@ -104,21 +102,22 @@ TEST_CASE("a CVSS v4.0 base score ignores threat, environmental and supplemental
 
 TEST_CASE("malformed CVSS vectors are rejected naming the metric") {
     // Missing metric.
-    CHECK(rejection("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H").find("'A'") !=
-          std::string::npos);
+    CHECK(rejection("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H").find("'A'") != std::string::npos);
     CHECK(rejection("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N")
               .find("missing base metric 'SA'") != std::string::npos);
     CHECK(rejection("AV:N/AC:L/C:P/I:P/A:P").find("'Au'") != std::string::npos);
 
     // Duplicate metric.
-    CHECK(rejection("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
-              .find("'AV' appears twice") != std::string::npos);
+    CHECK(
+        rejection("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").find("'AV' appears twice") !=
+        std::string::npos);
 
     // Bad value.
     CHECK(rejection("CVSS:3.1/AV:Z/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
               .find("metric 'AV' has invalid value 'Z'") != std::string::npos);
-    CHECK(rejection("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:S/SA:N")
-              .find("'SI'") != std::string::npos);  // Safety is for MSI only
+    CHECK(
+        rejection("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:S/SA:N").find("'SI'") !=
+        std::string::npos);  // Safety is for MSI only
 
     // Unknown metric, wrong prefix, broken structure.
     CHECK(rejection("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/XX:Y").find("'XX'") !=

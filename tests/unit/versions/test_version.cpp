@@ -33,9 +33,8 @@ void check_ascending(VersionScheme s, std::initializer_list<std::string_view> ve
 }  // namespace
 
 TEST_CASE("dpkg ordering puts '~' first and letters before other characters") {
-    check_ascending(VersionScheme::debian,
-                    {"1.0~~", "1.0~~a", "1.0~", "1.0", "1.0-1", "1.0a", "1.0+", "1.0.1",
-                     "1:0.1", "2:0"});
+    check_ascending(VersionScheme::debian, {"1.0~~", "1.0~~a", "1.0~", "1.0", "1.0-1", "1.0a",
+                                            "1.0+", "1.0.1", "1:0.1", "2:0"});
     CHECK(cmp(VersionScheme::debian, "1.2.3-1~deb7u1", "1.2.3-1") == -1);
     CHECK(cmp(VersionScheme::debian, "0:1.0", "1.0-0") == 0);  // epoch 0 and revision 0
     CHECK(cmp(VersionScheme::debian, "1.01", "1.1") == 0);
@@ -43,9 +42,8 @@ TEST_CASE("dpkg ordering puts '~' first and letters before other characters") {
 
 TEST_CASE("apk ordering ranks suffixes around the release") {
     check_ascending(VersionScheme::alpine,
-                    {"1.0_alpha", "1.0_alpha2", "1.0_beta", "1.0_pre1", "1.0_rc1", "1.0",
-                     "1.0-r1", "1.0_cvs", "1.0_svn", "1.0_git", "1.0_hg", "1.0_p1", "1.0a",
-                     "1.0.1"});
+                    {"1.0_alpha", "1.0_alpha2", "1.0_beta", "1.0_pre1", "1.0_rc1", "1.0", "1.0-r1",
+                     "1.0_cvs", "1.0_svn", "1.0_git", "1.0_hg", "1.0_p1", "1.0a", "1.0.1"});
     CHECK(cmp(VersionScheme::alpine, "2.1.9.200602141850", "2.1.9.200602141851") == -1);
 }
 
@@ -62,8 +60,7 @@ TEST_CASE("SemVer ordering follows 2.0.0 and ignores build metadata") {
                     {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
                      "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0"});
     CHECK(cmp(VersionScheme::semver, "1.0.0+a", "1.0.0+b") == 0);
-    CHECK(cmp(VersionScheme::semver, "18446744073709551616.0.0", "18446744073709551615.0.0") ==
-          1);
+    CHECK(cmp(VersionScheme::semver, "18446744073709551616.0.0", "18446744073709551615.0.0") == 1);
     std::string why;
     CHECK_FALSE(valid_version(VersionScheme::semver, "v1.0.0", &why));
     CHECK(why.find("'v'") != std::string::npos);
@@ -73,10 +70,9 @@ TEST_CASE("SemVer ordering follows 2.0.0 and ignores build metadata") {
 }
 
 TEST_CASE("Go ordering takes the 'v', pseudo-versions and +incompatible") {
-    check_ascending(VersionScheme::go,
-                    {"v0.0.0-20190101000000-abcdefabcdef", "v0.1.0", "v1.2.3-pre",
-                     "v1.2.4-0.20200101000000-abcdefabcdef", "v1.2.4", "v2.0.0+incompatible",
-                     "v2.1.0"});
+    check_ascending(VersionScheme::go, {"v0.0.0-20190101000000-abcdefabcdef", "v0.1.0",
+                                        "v1.2.3-pre", "v1.2.4-0.20200101000000-abcdefabcdef",
+                                        "v1.2.4", "v2.0.0+incompatible", "v2.1.0"});
     CHECK(cmp(VersionScheme::go, "v2.0.0+incompatible", "2.0.0") == 0);
     CHECK(cmp(VersionScheme::go, "v1", "v1.0.0") == 0);
     CHECK_FALSE(valid_version(VersionScheme::go, "v1.2-pre"));
@@ -96,9 +92,8 @@ TEST_CASE("PEP 440 ordering normalizes spellings and pads releases") {
 }
 
 TEST_CASE("Maven ordering follows ComparableVersion's qualifiers and lists") {
-    check_ascending(VersionScheme::maven,
-                    {"1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1", "1-sp",
-                     "1-abc", "1-1", "1.1"});
+    check_ascending(VersionScheme::maven, {"1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot",
+                                           "1", "1-sp", "1-abc", "1-1", "1.1"});
     CHECK(cmp(VersionScheme::maven, "1-cr", "1-rc") == 0);
     CHECK(cmp(VersionScheme::maven, "1.0.0", "1") == 0);
     CHECK(cmp(VersionScheme::maven, "1-ga", "1.final") == 0);
@@ -176,14 +171,13 @@ TEST_CASE("an unparsable version is reported naming the version and the reason")
         CHECK(what.find("'a:1.0'") != std::string::npos);
         CHECK(what.find("debian") != std::string::npos);
         CHECK(what.find("epoch") != std::string::npos);
-    CHECK(e.message().find("'a:1.0'") == 0);
+        CHECK(e.message().find("'a:1.0'") == 0);
     }
 
     // Control characters are escaped and long versions cut, so a hostile version cannot
     // garble a log line.
     try {
-        compare_versions(VersionScheme::alpine, std::string("1\n") + std::string(1000, 'x'),
-                         "1");
+        compare_versions(VersionScheme::alpine, std::string("1\n") + std::string(1000, 'x'), "1");
         FAIL("no error");
     } catch (const Error& e) {
         std::string what = e.what();

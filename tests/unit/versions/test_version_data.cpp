@@ -39,7 +39,8 @@ TableResult check_table(const std::filesystem::path& file, VersionScheme scheme,
                         const Deviations& dev = {}) {
     std::vector<std::string> bad;
     auto rows = read_version_table(file, bad);
-    for (const auto& line : bad) FAIL_CHECK("unreadable line: " << line);
+    for (const auto& line : bad)
+        FAIL_CHECK("unreadable line: " << line);
     REQUIRE_MESSAGE(!rows.empty(), "no comparisons in " << file);
 
     TableResult r;
@@ -88,13 +89,14 @@ TableResult check_table(const std::filesystem::path& file, VersionScheme scheme,
     }
 
     // Every listed deviation must still be needed, so the lists cannot rot.
-    for (auto v : dev.rejected) CHECK_MESSAGE(used_rejected.count(v), "unused: " << v);
+    for (auto v : dev.rejected)
+        CHECK_MESSAGE(used_rejected.count(v), "unused: " << v);
     for (auto& [line, order] : dev.reordered)
         CHECK_MESSAGE(used_reordered.count(line), "unused: " << line);
 
-    MESSAGE(file.filename().string() << ": " << r.rows << " comparisons, " << r.matched
-                                     << " as written, " << r.rejected << " rejected, "
-                                     << r.reordered << " ordered differently (listed)");
+    MESSAGE(file.filename().string()
+            << ": " << r.rows << " comparisons, " << r.matched << " as written, " << r.rejected
+            << " rejected, " << r.reordered << " ordered differently (listed)");
     return r;
 }
 
@@ -107,15 +109,32 @@ TEST_CASE("the Alpine tables hold under apk-tools ordering") {
     // apk-tools 2 and 3 order them differently, as the table's own comments say; rtguard
     // reports them instead of picking one.
     dev.rejected = {
-        "1-r-0", "1-r-1", "1-r0-1", "1-r0-ruff2", "1-ruff", "1-ruff2",  // "-" not before rN
-        "1-r",                                                          // -r without N
-        "1.2.0A", "1.2.0D",                                             // upper-case letter
-        "1.0bc",                                                        // two letters
-        "1.2_blah", "1.2_csv2", "23_foo",                               // unknown suffix
-        ".1", ".2", "a", "c",                                           // no leading number
+        "1-r-0",
+        "1-r-1",
+        "1-r0-1",
+        "1-r0-ruff2",
+        "1-ruff",
+        "1-ruff2",  // "-" not before rN
+        "1-r",      // -r without N
+        "1.2.0A",
+        "1.2.0D",  // upper-case letter
+        "1.0bc",   // two letters
+        "1.2_blah",
+        "1.2_csv2",
+        "23_foo",  // unknown suffix
+        ".1",
+        ".2",
+        "a",
+        "c",  // no leading number
         // A '.' not followed by a number: apk-tools 2 reads an empty number there, which
         // apk-tools 3 rejects (as it rejects "-r" without a number).
-        "0...1...0", "0...1...0.r1", "0...1...0r1", "0..1..0", "0..8", "0.8.21.r2", "0.r1",
+        "0...1...0",
+        "0...1...0.r1",
+        "0...1...0r1",
+        "0..1..0",
+        "0..8",
+        "0.8.21.r2",
+        "0.r1",
         "10.2.24.r0",
     };
     auto r = check_table(data / "versions/alpine-versions.txt", VersionScheme::alpine, dev);
@@ -195,7 +214,13 @@ TEST_CASE("the Packagist tables hold under Composer's normalization") {
     Deviations hand;
     hand.rejected = {
         // PHP's own test strings that are not Composer versions.
-        "4.3-2RC1", "4.3-2RC2", "4.3-2", "1.2.3.#", "1.2.3.#.1", "1.2.3.#.p3", "1.2.3.#.beta",
+        "4.3-2RC1",
+        "4.3-2RC2",
+        "4.3-2",
+        "1.2.3.#",
+        "1.2.3.#.1",
+        "1.2.3.#.p3",
+        "1.2.3.#.beta",
         // Composer allows at most five digits in the first number of a non-date version.
         "999999999999999999999999999991",
         "999999999999999999999999999991.999999999999999999999999999991."
@@ -209,9 +234,9 @@ TEST_CASE("the Packagist tables hold under Composer's normalization") {
     Deviations generated;
     generated.rejected = {
         // Python-style and other suffixes Composer refuses.
-        "0.0.1-test1", "3.0.0b1.post1", "3.0.0b1.post2", "3.0.0b2.post1", "3.0.0b2.post2",
-        "3.1.0.post1", "3.2.0rc1.post1", "3.5.0.post1", "3.5.2.post1", "1.5.1.dev100",
-        "1.5.1.dev101",
+        "0.0.1-test1",   "3.0.0b1.post1", "3.0.0b1.post2",  "3.0.0b2.post1",
+        "3.0.0b2.post2", "3.1.0.post1",   "3.2.0rc1.post1", "3.5.0.post1",
+        "3.5.2.post1",   "1.5.1.dev100",  "1.5.1.dev101",
     };
     generated.reordered = {
         // Padding: v3.0 is 3.0.0.0, a release, after 3.0.0.0-beta.
@@ -239,8 +264,8 @@ TEST_CASE("the PyPI tables hold under PEP 440 ordering") {
     // Not PEP 440 versions: Python's packaging (22 and later, and pip) rejects them; the
     // tables keep them from the removed LegacyVersion ordering.
     const std::vector<std::string_view> legacy = {
-        "0.1-bulbasaur", "0.1-charmander", "0.9-doduo", "0.9-eevee", "0.9-fearow",
-        "0.9-gyarados", "0.9-horsea", "0.9-ivysaur",
+        "0.1-bulbasaur", "0.1-charmander", "0.9-doduo",  "0.9-eevee",
+        "0.9-fearow",    "0.9-gyarados",   "0.9-horsea", "0.9-ivysaur",
     };
     Deviations hand;
     hand.rejected = legacy;
@@ -250,14 +275,15 @@ TEST_CASE("the PyPI tables hold under PEP 440 ordering") {
 
     Deviations generated;
     generated.rejected = legacy;
-    for (auto v : {"2.0.1rc2-git", "0.7.1.fix1", "0.7.4.svn.r2010", "0.0.1-test1", "0.7.10p1",
-                   "0.7.11p1", "0.7.11p2", "0.7.11p3", "0.8.1p1", "0.8.3p1", "0.8.4p1",
-                   "0.8.4p2", "0.8.6p1", "0.8.7p1", "trunk", "1.3.1-STAGING", "4.11-final",
-                   "5.0-final", "a3", "2.0.0-final", "1.0beta6.1", "0.3.1-p1", "0.4.0-p1"})
+    for (auto v : {"2.0.1rc2-git",  "0.7.1.fix1", "0.7.4.svn.r2010", "0.0.1-test1", "0.7.10p1",
+                   "0.7.11p1",      "0.7.11p2",   "0.7.11p3",        "0.8.1p1",     "0.8.3p1",
+                   "0.8.4p1",       "0.8.4p2",    "0.8.6p1",         "0.8.7p1",     "trunk",
+                   "1.3.1-STAGING", "4.11-final", "5.0-final",       "a3",          "2.0.0-final",
+                   "1.0beta6.1",    "0.3.1-p1",   "0.4.0-p1"})
         generated.rejected.push_back(v);
     generated.rejected_if = [](std::string_view v) {
         return v.substr(0, 6) == "-class" || v.find('T') != v.npos ||  // timestamps
-               (v.size() == 5 && v[3] == 'm');                           // "0.3m1"
+               (v.size() == 5 && v[3] == 'm');                         // "0.3m1"
     };
     r = check_table(data / "versions/pypi-versions-generated.txt", VersionScheme::pep440,
                     generated);
