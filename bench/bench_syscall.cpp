@@ -38,7 +38,8 @@ std::uint64_t now_ns() {
 /// The measured side: runs both loops and writes "getppid_ns open_ns" per iteration to fd.
 int child_main(long iterations, int fd) {
     std::uint64_t t0 = now_ns();
-    for (long i = 0; i < iterations; ++i) (void)getppid();
+    for (long i = 0; i < iterations; ++i)
+        (void)getppid();
     std::uint64_t t1 = now_ns();
     for (long i = 0; i < iterations; ++i) {
         int f = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
@@ -95,7 +96,8 @@ PerCall measure(const std::function<pid_t(const std::vector<std::string>&)>& sta
 
 pid_t plain_spawn(const std::vector<std::string>& argv) {
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
     if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
@@ -156,9 +158,8 @@ int main(int argc, char** argv) {
             best.open = std::min(best.open, p.open);
         }
         if (!mode.load) reference = best;
-        fmt::print("{:<26} {:>12.1f} {:>8.2f} {:>12.1f} {:>8.2f} {:>10}\n", mode.name,
-                   best.getppid, best.getppid / reference.getppid, best.open,
-                   best.open / reference.open, lost);
+        fmt::print("{:<26} {:>12.1f} {:>8.2f} {:>12.1f} {:>8.2f} {:>10}\n", mode.name, best.getppid,
+                   best.getppid / reference.getppid, best.open, best.open / reference.open, lost);
     }
     return 0;
 }

@@ -6,8 +6,9 @@
  * path that an enabled sys_enter/sys_exit tracepoint switches every task to); what rtguard
  * adds beyond it is the work of its own programs.
  */
-#include <bpf/bpf_helpers.h>
 #include "vmlinux.h"
+
+#include <bpf/bpf_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
 

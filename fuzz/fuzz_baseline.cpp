@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                "a file entry allows its own access");
         }
         for (const PatternEntry* pe : p->patterns()) {
-            for (const std::string& s : pe->sample) (void)p->allows(s, pe->access);
+            for (const std::string& s : pe->sample)
+                (void)p->allows(s, pe->access);
             (void)path_pattern_matches(pe->pattern, pe->pattern);
         }
         for (const ExecutableEntry* e : p->executables()) {

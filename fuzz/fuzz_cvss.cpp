@@ -22,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     RTGUARD_FUZZ_CHECK(tenths - static_cast<double>(static_cast<long>(tenths + 0.5)) < 1e-9 &&
                            static_cast<double>(static_cast<long>(tenths + 0.5)) - tenths < 1e-9,
                        "base score has one decimal");
-    RTGUARD_FUZZ_CHECK(score.version == "2.0" || score.version == "3.0" ||
-                           score.version == "3.1" || score.version == "4.0",
+    RTGUARD_FUZZ_CHECK(score.version == "2.0" || score.version == "3.0" || score.version == "3.1" ||
+                           score.version == "4.0",
                        "known version: " + score.version);
 
     // The qualitative rating follows the base score (CVSS v3.x and v4.0 rating scale).

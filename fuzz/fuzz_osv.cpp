@@ -47,8 +47,8 @@ void check_json(const std::string& text, const char* what) {
     static simdjson::dom::parser parser;
     simdjson::dom::element root;
     auto error = parser.parse(text).get(root);
-    RTGUARD_FUZZ_CHECK(!error, std::string(what) + " is not valid JSON: " +
-                                   simdjson::error_message(error));
+    RTGUARD_FUZZ_CHECK(!error,
+                       std::string(what) + " is not valid JSON: " + simdjson::error_message(error));
 }
 
 }  // namespace

@@ -23,11 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string canonical = purl.to_string();
     try {
         Purl again = Purl::parse(canonical);
-        RTGUARD_FUZZ_CHECK(again.to_string() == canonical, "canonical form is stable: " + canonical);
+        RTGUARD_FUZZ_CHECK(again.to_string() == canonical,
+                           "canonical form is stable: " + canonical);
         RTGUARD_FUZZ_CHECK(again.type == purl.type && again.namespace_ == purl.namespace_ &&
                                again.name == purl.name && again.version == purl.version &&
-                               again.qualifiers == purl.qualifiers &&
-                               again.subpath == purl.subpath,
+                               again.qualifiers == purl.qualifiers && again.subpath == purl.subpath,
                            "components survive the canonical form: " + canonical);
     } catch (const Error& e) {
         RTGUARD_FUZZ_CHECK(false, "canonical form does not parse: " + canonical + ": " + e.what());

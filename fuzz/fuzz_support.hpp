@@ -15,13 +15,13 @@
 
 /// Aborts with a message when an invariant of the code under test does not hold; libFuzzer
 /// then saves the input as a crash.
-#define RTGUARD_FUZZ_CHECK(cond, what)                                                     \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__, \
-                         #cond, std::string(what).c_str());                                \
-            std::abort();                                                                  \
-        }                                                                                  \
+#define RTGUARD_FUZZ_CHECK(cond, what)                                                            \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__, #cond, \
+                         std::string(what).c_str());                                              \
+            std::abort();                                                                         \
+        }                                                                                         \
     } while (0)
 
 namespace rtguard::fuzz {
@@ -48,8 +48,8 @@ public:
         if (::ftruncate(fd_, 0) != 0) fatal("ftruncate");
         std::size_t done = 0;
         while (done < data.size()) {
-            ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                                 static_cast<off_t>(done));
+            ssize_t n =
+                ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(done));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) fatal("pwrite");
             done += static_cast<std::size_t>(n);

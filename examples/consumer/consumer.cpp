@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
         std::vector<rtguard::Event> batch;
         rtguard::ReplaySource learn_source(argv[1]);
         while (learn_source.next_batch(batch, 1024) > 0) {
-            for (const auto& e : batch) baseline.learn(e);
+            for (const auto& e : batch)
+                baseline.learn(e);
             batch.clear();
         }
 
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
         std::vector<rtguard::Alert> alerts;
         rtguard::ReplaySource detect_source(argv[1]);
         while (detect_source.next_batch(batch, 1024) > 0) {
-            for (const auto& e : batch) detector.check(e, alerts);
+            for (const auto& e : batch)
+                detector.check(e, alerts);
             batch.clear();
         }
 

@@ -19,8 +19,8 @@ SbomMatcher load_feeds(const std::vector<std::string>& feeds);
 void print_findings_table(std::string& out, const std::vector<const Finding*>& findings,
                           const std::vector<std::string>& images);
 // From cmd_usage.cpp: the --baseline output (findings marked by runtime use).
-int write_findings_with_usage(MatchResult& result, const MatchOptions& options,
-                              const ParsedArgs& a, const std::string& format);
+int write_findings_with_usage(MatchResult& result, const MatchOptions& options, const ParsedArgs& a,
+                              const std::string& format);
 
 SbomMatcher load_feeds(const std::vector<std::string>& feeds) {
     if (feeds.empty()) throw UsageError("at least one --feed is needed");
@@ -124,9 +124,10 @@ Severity parse_severity(const std::string& text) {
 }
 
 int run_match(const std::vector<std::string>& args) {
-    auto a = parse_args(args, {"--help", "--feed=", "--since=", "--since-field=", "--min-severity=",
-                               "--drop-unrated", "--format=", "--output=", "--baseline=",
-                               "--rootfs=", "--workload="});
+    auto a = parse_args(
+        args,
+        {"--help", "--feed=", "--since=", "--since-field=", "--min-severity=", "--drop-unrated",
+         "--format=", "--output=", "--baseline=", "--rootfs=", "--workload="});
     if (a.has("--help")) {
         fmt::print("{}", match_usage);
         return 0;

@@ -19,8 +19,8 @@ void report_inventory_problems(const RootfsInventory& inventory) {
     std::size_t shown = 0;
     for (const auto& p : problems) {
         if (shown++ == 5 && !std::getenv("RTGUARD_DEBUG")) break;
-        log(LogLevel::warning, fmt::format("{}{}{}: {}", p.file, p.where.empty() ? "" : ":",
-                                           p.where, p.message));
+        log(LogLevel::warning,
+            fmt::format("{}{}{}: {}", p.file, p.where.empty() ? "" : ":", p.where, p.message));
     }
 }
 
@@ -61,9 +61,8 @@ int run_sbom(const std::vector<std::string>& args) {
 
     const OsInfo& os = inventory.os();
     fmt::print(stderr, "rtguard sbom: {} packages ({} {}, {} database) written to {}\n",
-               inventory.packages().size(), os.id.empty() ? "unknown system" : os.id,
-               os.version_id, to_string(inventory.database()),
-               output == "-" ? "standard output" : output);
+               inventory.packages().size(), os.id.empty() ? "unknown system" : os.id, os.version_id,
+               to_string(inventory.database()), output == "-" ? "standard output" : output);
     return 0;
 }
 

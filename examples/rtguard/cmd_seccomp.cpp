@@ -29,7 +29,7 @@ constexpr const char* runc_syscalls[] = {
 // parking threads, signals, returning memory, the netpoller. Not seen in every run, so a
 // filter without them fails now and then.
 constexpr const char* go_runtime_syscalls[] = {
-    "epoll_ctl", "epoll_pwait", "exit_group", "getpid",      "gettid",      "madvise", "mmap",
+    "epoll_ctl", "epoll_pwait", "exit_group",     "getpid",      "gettid",      "madvise", "mmap",
     "munmap",    "nanosleep",   "rt_sigprocmask", "sched_yield", "sigaltstack", "tgkill",
 };
 
@@ -62,8 +62,8 @@ Event syscall_event(std::int32_t nr, std::string_view name, std::uint64_t time_n
 }
 
 int run_seccomp(const std::vector<std::string>& args) {
-    auto a = parse_args(args, {"--help", "--baseline=", "-o=", "--output=", "--workload=",
-                               "--runtime="});
+    auto a = parse_args(args,
+                        {"--help", "--baseline=", "-o=", "--output=", "--workload=", "--runtime="});
     if (a.has("--help")) {
         fmt::print("{}", seccomp_usage);
         return 0;
@@ -98,7 +98,8 @@ int run_seccomp(const std::vector<std::string>& args) {
     std::string output = a.get("--output").value_or(a.get("-o").value_or("-"));
     detail::write_file_atomic(output, profile);
     // seccomp_profile() always allows execve: the runtime needs it to start the workload.
-    std::size_t allowed = merged.syscalls().size() + !merged.has_syscall(*x86_64_syscall_number("execve"));
+    std::size_t allowed =
+        merged.syscalls().size() + !merged.has_syscall(*x86_64_syscall_number("execve"));
     fmt::print(stderr, "rtguard seccomp: {} syscalls allowed, written to {}\n", allowed,
                output == "-" ? "standard output" : output);
     return 0;

@@ -18,8 +18,8 @@ void report_inventory_problems(const RootfsInventory& inventory);
 std::vector<const Profile*> select_profiles(const Baseline& baseline,
                                             const std::vector<std::string>& workloads,
                                             const std::string& file);
-int write_findings_with_usage(MatchResult& result, const MatchOptions& options,
-                              const ParsedArgs& a, const std::string& format);
+int write_findings_with_usage(MatchResult& result, const MatchOptions& options, const ParsedArgs& a,
+                              const std::string& format);
 
 std::vector<const Profile*> select_profiles(const Baseline& baseline,
                                             const std::vector<std::string>& workloads,
@@ -32,11 +32,12 @@ std::vector<const Profile*> select_profiles(const Baseline& baseline,
     }
     if (out.empty()) {
         std::string known;
-        for (const Profile* p : baseline.profiles()) known += (known.empty() ? "" : ", ") + p->workload();
-        throw UsageError(fmt::format("{}: no profile of {} (the baseline has: {})", file,
-                                     workloads.empty() ? std::string("any workload")
-                                                       : fmt::format("{}", workloads.front()),
-                                     known.empty() ? "none" : known));
+        for (const Profile* p : baseline.profiles())
+            known += (known.empty() ? "" : ", ") + p->workload();
+        throw UsageError(fmt::format(
+            "{}: no profile of {} (the baseline has: {})", file,
+            workloads.empty() ? std::string("any workload") : fmt::format("{}", workloads.front()),
+            known.empty() ? "none" : known));
     }
     return out;
 }
@@ -74,8 +75,10 @@ UsageReport usage_for(const ParsedArgs& a, const std::string& sbom) {
 
 void write_output(const ParsedArgs& a, const std::string& out) {
     std::string path = a.get("--output").value_or(a.get("-o").value_or("-"));
-    if (path == "-") fmt::print("{}", out);
-    else detail::write_file_atomic(path, out);
+    if (path == "-")
+        fmt::print("{}", out);
+    else
+        detail::write_file_atomic(path, out);
 }
 
 constexpr const char* usage_usage =
@@ -134,27 +137,31 @@ std::string findings_table(const MatchResult& result, const std::vector<FindingU
     std::size_t used = std::count_if(marks.begin(), marks.end(), [](const FindingUse& m) {
         return m.known && m.use == PackageUse::used;
     });
-    fmt::format_to(it, "\n{} findings: {} in packages used at runtime, {} in packages not seen used\n",
+    fmt::format_to(it,
+                   "\n{} findings: {} in packages used at runtime, {} in packages not seen used\n",
                    result.findings.size(), used, result.findings.size() - used);
     return out;
 }
 
 }  // namespace
 
-int write_findings_with_usage(MatchResult& result, const MatchOptions& options,
-                              const ParsedArgs& a, const std::string& format) {
+int write_findings_with_usage(MatchResult& result, const MatchOptions& options, const ParsedArgs& a,
+                              const std::string& format) {
     UsageReport usage = usage_for(a, result.sbom_file);
     std::vector<FindingUse> marks = order_findings_by_use(result, usage);
     std::string out;
-    if (format == "json") out = findings_with_use_to_json(result, options, marks, usage);
-    else if (format == "sarif") out = findings_with_use_to_sarif(result, marks);
-    else out = findings_table(result, marks);
+    if (format == "json")
+        out = findings_with_use_to_json(result, options, marks, usage);
+    else if (format == "sarif")
+        out = findings_with_use_to_sarif(result, marks);
+    else
+        out = findings_table(result, marks);
     write_output(a, out);
     return 0;
 }
 
 extern const Command usage_command;
-const Command usage_command{"usage", "show which packages a baseline used and which it never touched",
-                            run_usage};
+const Command usage_command{
+    "usage", "show which packages a baseline used and which it never touched", run_usage};
 
 }  // namespace rtguard::cli

@@ -25,18 +25,12 @@ namespace {
 using rtguard::cli::Command;
 
 const Command commands[] = {
-    {"help", "show this help", nullptr},
-    rtguard::cli::learn_command,
-    rtguard::cli::detect_command,
-    rtguard::cli::show_command,
-    rtguard::cli::profile_command,
-    rtguard::cli::monitor_command,
-    rtguard::cli::record_command,
-    rtguard::cli::vercmp_command,
-    rtguard::cli::match_command,
-    rtguard::cli::watch_command,
-    rtguard::cli::sbom_command,
-    rtguard::cli::usage_command,
+    {"help", "show this help", nullptr}, rtguard::cli::learn_command,
+    rtguard::cli::detect_command,        rtguard::cli::show_command,
+    rtguard::cli::profile_command,       rtguard::cli::monitor_command,
+    rtguard::cli::record_command,        rtguard::cli::vercmp_command,
+    rtguard::cli::match_command,         rtguard::cli::watch_command,
+    rtguard::cli::sbom_command,          rtguard::cli::usage_command,
     rtguard::cli::seccomp_command,
 };
 
@@ -45,7 +39,8 @@ void print_help() {
         "usage: rtguard COMMAND [ARGS...]\n\n"
         "Runtime security for containers: behavioral baselines, anomaly and drift\n"
         "detection, and CVE matching of SBOMs.\n\ncommands:\n");
-    for (const auto& c : commands) fmt::print("  {:<10} {}\n", c.name, c.summary);
+    for (const auto& c : commands)
+        fmt::print("  {:<10} {}\n", c.name, c.summary);
     fmt::print("\nRun 'rtguard COMMAND --help' for a command's options.\n");
 }
 
@@ -71,8 +66,7 @@ int main(int argc, char** argv) {
         try {
             return c.run(args);
         } catch (const rtguard::cli::UsageError& e) {
-            fmt::print(stderr, "rtguard {}: {}\nTry 'rtguard {} --help'.\n", name, e.what(),
-                       name);
+            fmt::print(stderr, "rtguard {}: {}\nTry 'rtguard {} --help'.\n", name, e.what(), name);
             return rtguard::cli::exit_usage;
         } catch (const std::exception& e) {
             fmt::print(stderr, "rtguard {}: error: {}\n", name, e.what());

@@ -11,18 +11,18 @@ namespace rtguard {
 /// Error codes of rtguard's own category. Operating-system failures keep their errno in
 /// std::system_category() instead.
 enum class errc : int {
-    parse_error = 1,     ///< input is not well-formed (JSON syntax, truncated record)
-    schema_mismatch,     ///< the "schema" field names a version this build cannot read
-    missing_field,       ///< a required field is absent
-    bad_value,           ///< a field has the wrong type or an out-of-range value
-    limit_exceeded,      ///< an input limit (line length, depth, entry count) was passed
-    bad_version,         ///< a version string does not parse under its ecosystem's rules
-    bad_purl,            ///< a package URL does not follow the purl specification
-    bad_vector,          ///< a CVSS vector is malformed
-    integrity,           ///< a content hash does not match the content
-    kernel_refused,      ///< the kernel refused to load or attach a BPF program
-    unsupported,         ///< the machine lacks a needed feature (BTF, cgroup v2, root)
-    invalid_argument,    ///< a caller passed an argument that cannot be honoured
+    parse_error = 1,   ///< input is not well-formed (JSON syntax, truncated record)
+    schema_mismatch,   ///< the "schema" field names a version this build cannot read
+    missing_field,     ///< a required field is absent
+    bad_value,         ///< a field has the wrong type or an out-of-range value
+    limit_exceeded,    ///< an input limit (line length, depth, entry count) was passed
+    bad_version,       ///< a version string does not parse under its ecosystem's rules
+    bad_purl,          ///< a package URL does not follow the purl specification
+    bad_vector,        ///< a CVSS vector is malformed
+    integrity,         ///< a content hash does not match the content
+    kernel_refused,    ///< the kernel refused to load or attach a BPF program
+    unsupported,       ///< the machine lacks a needed feature (BTF, cgroup v2, root)
+    invalid_argument,  ///< a caller passed an argument that cannot be honoured
 };
 
 /// The std::error_category of rtguard::errc.
@@ -37,8 +37,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// parts. WHERE is a line number ("line 12"), a JSON path ("$.components[3].purl") or both.
 class Error : public std::system_error {
 public:
-    Error(std::error_code code, std::string message, std::string file = {},
-          std::string where = {});
+    Error(std::error_code code, std::string message, std::string file = {}, std::string where = {});
     Error(errc code, std::string message, std::string file = {}, std::string where = {})
         : Error(make_error_code(code), std::move(message), std::move(file), std::move(where)) {}
 

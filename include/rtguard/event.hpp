@@ -33,17 +33,17 @@ std::optional<EventKind> event_kind_from_string(std::string_view name) noexcept;
 /// Where an executed file came from, as far as the kernel could tell.
 struct ExecDetail {
     std::vector<std::string> argv;
-    std::uint64_t dev = 0;           ///< device of the executed file (st_dev encoding)
-    std::uint64_t ino = 0;           ///< inode of the executed file
-    bool upper_layer = false;        ///< file lives in a writable overlayfs upper layer
-    bool memory = false;             ///< file is memory-backed (memfd, tmpfs anonymous)
-    bool deleted = false;            ///< file was unlinked when executed
-    bool writable_dir = false;       ///< file sits in a directory that is writable (e.g. /tmp)
-    std::string interpreter;         ///< script interpreter, when exec went through one
-    std::string script;              ///< the script an interpreter was asked to run
-    std::string loader;              ///< dynamic loader run directly (ld-linux ... ./prog)
-    std::string loaded_program;      ///< the program a directly-run loader was given
-    std::string cwd;                 ///< working directory at exec time, when known
+    std::uint64_t dev = 0;       ///< device of the executed file (st_dev encoding)
+    std::uint64_t ino = 0;       ///< inode of the executed file
+    bool upper_layer = false;    ///< file lives in a writable overlayfs upper layer
+    bool memory = false;         ///< file is memory-backed (memfd, tmpfs anonymous)
+    bool deleted = false;        ///< file was unlinked when executed
+    bool writable_dir = false;   ///< file sits in a directory that is writable (e.g. /tmp)
+    std::string interpreter;     ///< script interpreter, when exec went through one
+    std::string script;          ///< the script an interpreter was asked to run
+    std::string loader;          ///< dynamic loader run directly (ld-linux ... ./prog)
+    std::string loaded_program;  ///< the program a directly-run loader was given
+    std::string cwd;             ///< working directory at exec time, when known
 };
 
 enum class NetOp : std::uint8_t { connect = 1, bind = 2, listen = 3, accept = 4 };
@@ -79,11 +79,11 @@ struct Event {
     std::string comm;  ///< task name (at most 15 bytes in the kernel)
     std::string exe;   ///< executable path resolved by the kernel, not argv[0]
 
-    ExecDetail exec;        ///< kind == exec
+    ExecDetail exec;             ///< kind == exec
     std::int32_t exit_code = 0;  ///< kind == exit (wait status as the kernel reports it)
 
-    std::string path;        ///< kind == open: the opened path, made absolute when known
-    std::uint32_t flags = 0; ///< kind == open: open(2) flags (O_RDONLY, O_WRONLY, ...)
+    std::string path;         ///< kind == open: the opened path, made absolute when known
+    std::uint32_t flags = 0;  ///< kind == open: open(2) flags (O_RDONLY, O_WRONLY, ...)
 
     NetworkDetail net;  ///< kind == network
 

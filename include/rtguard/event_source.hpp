@@ -18,7 +18,8 @@ struct SourceCounters {
     std::array<std::uint64_t, event_kind_count> lost{};  ///< dropped events, by EventKind
     std::uint64_t lost_total() const noexcept {
         std::uint64_t n = 0;
-        for (auto v : lost) n += v;
+        for (auto v : lost)
+            n += v;
         return n;
     }
 };

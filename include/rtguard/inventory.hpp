@@ -55,7 +55,7 @@ struct InstalledPackage {
 
 /// A part of the database that was skipped (a counted skip, not a failure).
 struct InventoryProblem {
-    std::string file;  ///< path inside the root filesystem
+    std::string file;   ///< path inside the root filesystem
     std::string where;  ///< "line 12", or empty
     std::string message;
 };
@@ -154,11 +154,13 @@ struct PackageUsage {
     std::string version;
     std::string architecture;
     std::string purl;
+    std::string source_name;  ///< the source package (see InstalledPackage)
+    std::string source_version;
     PackageUse use = PackageUse::unused;
-    std::size_t file_count = 0;          ///< files the package installed
-    std::vector<std::string> executed;   ///< baseline executable paths owned by the package
-    std::vector<std::string> opened;     ///< baseline file paths (and pattern samples)
-    std::vector<std::string> patterns;   ///< baseline patterns matching some of its files
+    std::size_t file_count = 0;         ///< files the package installed
+    std::vector<std::string> executed;  ///< baseline executable paths owned by the package
+    std::vector<std::string> opened;    ///< baseline file paths (and pattern samples)
+    std::vector<std::string> patterns;  ///< baseline patterns matching some of its files
 };
 
 /// A baseline crossed with an inventory.
@@ -197,13 +199,17 @@ std::string usage_to_table(const UsageReport& report);
 struct FindingUse {
     PackageUse use = PackageUse::unused;
     bool known = false;              ///< false: no package of the inventory matches it
+    std::string package;             ///< the package whose use decided the mark
     std::vector<std::string> paths;  ///< baseline paths that touched the package (first few)
 };
 
 /// Marks each finding with the use of its component and orders findings: used first, then
 /// pattern-only, then unused or unknown, keeping the matcher's order within each group.
 /// A finding's component is found by purl, else by name and the purl's version, else by
-/// name. Returns one mark per finding, in the new order.
+/// name. Distribution advisories concern source packages and a matcher may report one
+/// binary package for all of a source's (libc-bin for glibc): the mark is the best use of
+/// any package built from the same source and version (libc6 running marks a glibc
+/// finding filed under libc-bin). Returns one mark per finding, in the new order.
 std::vector<FindingUse> order_findings_by_use(MatchResult& result, const UsageReport& usage);
 
 /// findings_to_json() with "use", "in_use" and "used_paths" added to each finding and a

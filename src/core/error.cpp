@@ -11,25 +11,36 @@ public:
 
     std::string message(int code) const override {
         switch (static_cast<errc>(code)) {
-            case errc::parse_error: return "malformed input";
-            case errc::schema_mismatch: return "unsupported schema version";
-            case errc::missing_field: return "missing field";
-            case errc::bad_value: return "bad value";
-            case errc::limit_exceeded: return "input limit exceeded";
-            case errc::bad_version: return "unparsable version";
-            case errc::bad_purl: return "invalid package URL";
-            case errc::bad_vector: return "invalid CVSS vector";
-            case errc::integrity: return "content hash mismatch";
-            case errc::kernel_refused: return "kernel refused the BPF program";
-            case errc::unsupported: return "unsupported on this machine";
-            case errc::invalid_argument: return "invalid argument";
+            case errc::parse_error:
+                return "malformed input";
+            case errc::schema_mismatch:
+                return "unsupported schema version";
+            case errc::missing_field:
+                return "missing field";
+            case errc::bad_value:
+                return "bad value";
+            case errc::limit_exceeded:
+                return "input limit exceeded";
+            case errc::bad_version:
+                return "unparsable version";
+            case errc::bad_purl:
+                return "invalid package URL";
+            case errc::bad_vector:
+                return "invalid CVSS vector";
+            case errc::integrity:
+                return "content hash mismatch";
+            case errc::kernel_refused:
+                return "kernel refused the BPF program";
+            case errc::unsupported:
+                return "unsupported on this machine";
+            case errc::invalid_argument:
+                return "invalid argument";
         }
         return "unknown rtguard error";
     }
 };
 
-std::string compose(const std::string& file, const std::string& where,
-                    const std::string& message) {
+std::string compose(const std::string& file, const std::string& where, const std::string& message) {
     std::string out;
     if (!file.empty()) out += file + ":";
     if (!where.empty()) out += where + ":";

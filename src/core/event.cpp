@@ -4,14 +4,22 @@ namespace rtguard {
 
 std::string_view to_string(EventKind kind) noexcept {
     switch (kind) {
-        case EventKind::exec: return "exec";
-        case EventKind::exit: return "exit";
-        case EventKind::open: return "open";
-        case EventKind::network: return "network";
-        case EventKind::syscall: return "syscall";
-        case EventKind::io_uring: return "io_uring";
-        case EventKind::lost: return "lost";
-        case EventKind::fork: return "fork";
+        case EventKind::exec:
+            return "exec";
+        case EventKind::exit:
+            return "exit";
+        case EventKind::open:
+            return "open";
+        case EventKind::network:
+            return "network";
+        case EventKind::syscall:
+            return "syscall";
+        case EventKind::io_uring:
+            return "io_uring";
+        case EventKind::lost:
+            return "lost";
+        case EventKind::fork:
+            return "fork";
     }
     return "unknown";
 }
@@ -26,29 +34,40 @@ std::optional<EventKind> event_kind_from_string(std::string_view name) noexcept 
 
 std::string_view to_string(NetOp op) noexcept {
     switch (op) {
-        case NetOp::connect: return "connect";
-        case NetOp::bind: return "bind";
-        case NetOp::listen: return "listen";
-        case NetOp::accept: return "accept";
+        case NetOp::connect:
+            return "connect";
+        case NetOp::bind:
+            return "bind";
+        case NetOp::listen:
+            return "listen";
+        case NetOp::accept:
+            return "accept";
     }
     return "unknown";
 }
 
 std::string_view to_string(NetFamily family) noexcept {
     switch (family) {
-        case NetFamily::unspec: return "unspec";
-        case NetFamily::inet: return "inet";
-        case NetFamily::inet6: return "inet6";
-        case NetFamily::unix_: return "unix";
+        case NetFamily::unspec:
+            return "unspec";
+        case NetFamily::inet:
+            return "inet";
+        case NetFamily::inet6:
+            return "inet6";
+        case NetFamily::unix_:
+            return "unix";
     }
     return "unknown";
 }
 
 std::string_view to_string(NetProto proto) noexcept {
     switch (proto) {
-        case NetProto::unknown: return "unknown";
-        case NetProto::tcp: return "tcp";
-        case NetProto::udp: return "udp";
+        case NetProto::unknown:
+            return "unknown";
+        case NetProto::tcp:
+            return "tcp";
+        case NetProto::udp:
+            return "udp";
     }
     return "unknown";
 }

@@ -46,7 +46,8 @@ void property(JsonWriter& w, std::string_view name, std::string_view value) {
 
 std::string base_name(const std::string& path) {
     std::string p = path;
-    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    while (p.size() > 1 && p.back() == '/')
+        p.pop_back();
     auto slash = p.rfind('/');
     return slash == std::string::npos ? p : p.substr(slash + 1);
 }
@@ -176,6 +177,26 @@ struct FilesReader {
         return opt_string(o, "location", where);
     }
 
+    // The source package as to_cyclonedx() records it.
+    void source_properties(element c, const std::string& where, InstalledPackage& p) {
+        element props;
+        if (c.at_key("properties").get(props) != simdjson::SUCCESS) return;
+        if (props.type() != element_type::ARRAY)
+            fail(errc::bad_value, "expected an array", where + ".properties");
+        std::size_t i = 0;
+        simdjson::dom::array items = props.get_array().value_unsafe();
+        for (element prop : items) {
+            std::string at = fmt::format("{}.properties[{}]", where, i++);
+            if (prop.type() != element_type::OBJECT)
+                fail(errc::bad_value, "expected an object", at);
+            std::string name = opt_string(prop, "name", at);
+            if (name == "rtguard:package:source-name")
+                p.source_name = opt_string(prop, "value", at);
+            else if (name == "rtguard:package:source-version")
+                p.source_version = opt_string(prop, "value", at);
+        }
+    }
+
     void component(element c, const std::string& where) {
         if (c.type() != element_type::OBJECT) fail(errc::bad_value, "expected an object", where);
         std::string type = opt_string(c, "type", where);
@@ -198,6 +219,7 @@ struct FilesReader {
             p.source_version = p.version;
             p.state = "installed";
             p.where = where;
+            source_properties(c, where, p);
 
             std::set<std::string> files;
             element occ;
@@ -252,8 +274,8 @@ RootfsInventory RootfsInventory::read_cyclonedx_files(const std::string& path,
     element root;
     simdjson::padded_string padded(text);
     if (auto err = parser.parse(padded).get(root); err != simdjson::SUCCESS)
-        throw Error(errc::parse_error, std::string("not valid JSON: ") +
-                                           simdjson::error_message(err), path);
+        throw Error(errc::parse_error,
+                    std::string("not valid JSON: ") + simdjson::error_message(err), path);
 
     std::string_view format;
     if (root.type() != element_type::OBJECT || root["bomFormat"].get_string().get(format) ||
@@ -265,8 +287,7 @@ RootfsInventory RootfsInventory::read_cyclonedx_files(const std::string& path,
     inv.database_ = PackageDb::sbom;
     FilesReader r{path, limits, inv.packages_, inv.os_, inv.problems_};
     element components;
-    if (root["components"].get(components) == simdjson::SUCCESS)
-        r.list(components, "$.components");
+    if (root["components"].get(components) == simdjson::SUCCESS) r.list(components, "$.components");
     return inv;
 }
 

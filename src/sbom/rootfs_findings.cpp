@@ -22,9 +22,12 @@ constexpr std::size_t max_paths_per_finding = 5;
 
 int rank(PackageUse u) {
     switch (u) {
-        case PackageUse::used: return 0;
-        case PackageUse::pattern: return 1;
-        case PackageUse::unused: return 2;
+        case PackageUse::used:
+            return 0;
+        case PackageUse::pattern:
+            return 1;
+        case PackageUse::unused:
+            return 2;
     }
     return 2;
 }
@@ -62,6 +65,7 @@ FindingUse mark(const PackageUsage& u) {
     FindingUse m;
     m.use = u.use;
     m.known = true;
+    m.package = u.name;
     for (const auto* list : {&u.executed, &u.opened, &u.patterns})
         for (const auto& p : *list)
             if (m.paths.size() < max_paths_per_finding) m.paths.push_back(p);
@@ -98,12 +102,24 @@ void reemit(JsonWriter& w, element e, std::vector<std::string>& path, const Extr
             w.end_array();
             break;
         }
-        case element_type::STRING: w.value(e.get_string().value_unsafe()); break;
-        case element_type::INT64: w.value(e.get_int64().value_unsafe()); break;
-        case element_type::UINT64: w.value(e.get_uint64().value_unsafe()); break;
-        case element_type::DOUBLE: w.value(e.get_double().value_unsafe()); break;
-        case element_type::BOOL: w.value(e.get_bool().value_unsafe()); break;
-        case element_type::NULL_VALUE: w.null(); break;
+        case element_type::STRING:
+            w.value(e.get_string().value_unsafe());
+            break;
+        case element_type::INT64:
+            w.value(e.get_int64().value_unsafe());
+            break;
+        case element_type::UINT64:
+            w.value(e.get_uint64().value_unsafe());
+            break;
+        case element_type::DOUBLE:
+            w.value(e.get_double().value_unsafe());
+            break;
+        case element_type::BOOL:
+            w.value(e.get_bool().value_unsafe());
+            break;
+        case element_type::NULL_VALUE:
+            w.null();
+            break;
     }
 }
 
@@ -119,9 +135,8 @@ std::string rewrite(const std::string& json, const Extra& extra) {
     element root;
     simdjson::padded_string padded(json);
     if (auto err = parser.parse(padded).get(root); err != simdjson::SUCCESS)
-        throw Error(errc::parse_error,
-                    std::string("findings document is not valid JSON: ") +
-                        simdjson::error_message(err));
+        throw Error(errc::parse_error, std::string("findings document is not valid JSON: ") +
+                                           simdjson::error_message(err));
     std::string out;
     JsonWriter w(out);
     w.set_indent(2);
@@ -134,8 +149,10 @@ std::string rewrite(const std::string& json, const Extra& extra) {
 void use_members(JsonWriter& w, const FindingUse& m) {
     w.key("use").value(m.known ? to_string(m.use) : std::string_view("unknown"));
     w.key("in_use").value(m.known && m.use == PackageUse::used);
+    w.key("used_package").value(m.package);
     w.key("used_paths").begin_array();
-    for (const auto& p : m.paths) w.value(p);
+    for (const auto& p : m.paths)
+        w.value(p);
     w.end_array();
 }
 
@@ -144,25 +161,44 @@ void use_members(JsonWriter& w, const FindingUse& m) {
 std::vector<FindingUse> order_findings_by_use(MatchResult& result, const UsageReport& usage) {
     std::map<std::string, const PackageUsage*> by_purl;
     std::multimap<std::string, const PackageUsage*> by_name;
+    std::multimap<std::pair<std::string, std::string>, const PackageUsage*> by_source;
     for (const auto& u : usage.packages) {
         if (!u.purl.empty()) by_purl.emplace(u.purl, &u);
         by_name.emplace(u.name, &u);
+        if (!u.source_name.empty())
+            by_source.emplace(std::pair{u.source_name, u.source_version}, &u);
     }
+    auto better = [](const PackageUsage* a, const PackageUsage* b) {
+        return !b || rank(a->use) < rank(b->use);
+    };
 
-    // The best-used package of those a component can be: same purl, else same name and
-    // version, else same name (another tool's SBOM may spell purls differently).
-    auto find = [&](const Finding& f) -> FindingUse {
-        if (auto it = by_purl.find(f.component.purl); it != by_purl.end()) return mark(*it->second);
+    // The package a component is: same purl, else same name and version, else same name
+    // (another tool's SBOM may spell purls differently).
+    auto package_of = [&](const Finding& f) -> const PackageUsage* {
+        if (auto it = by_purl.find(f.component.purl); it != by_purl.end()) return it->second;
         std::string version = purl_version(f.component.purl);
         const PackageUsage* best = nullptr;
         for (int pass = 0; pass < 2 && !best; ++pass) {
             auto [lo, hi] = by_name.equal_range(f.component.name);
             for (auto it = lo; it != hi; ++it) {
                 if (pass == 0 && (version.empty() || it->second->version != version)) continue;
-                if (!best || rank(it->second->use) < rank(best->use)) best = it->second;
+                if (better(it->second, best)) best = it->second;
             }
         }
-        return best ? mark(*best) : FindingUse{};
+        return best;
+    };
+
+    // Then the best-used package built from the same source.
+    auto find = [&](const Finding& f) -> FindingUse {
+        const PackageUsage* best = package_of(f);
+        if (!best) return FindingUse{};
+        if (!best->source_name.empty()) {
+            auto [lo, hi] =
+                by_source.equal_range(std::pair{best->source_name, best->source_version});
+            for (auto it = lo; it != hi; ++it)
+                if (better(it->second, best)) best = it->second;
+        }
+        return mark(*best);
     };
 
     std::vector<std::pair<Finding, FindingUse>> rows;
@@ -200,7 +236,8 @@ std::string findings_with_use_to_json(const MatchResult& result, const MatchOpti
         if (path.empty()) {
             w.key("usage").begin_object();
             w.key("workloads").begin_array();
-            for (const auto& wl : usage.workloads) w.value(wl);
+            for (const auto& wl : usage.workloads)
+                w.value(wl);
             w.end_array();
             w.bytes_field("rootfs", usage.rootfs);
             w.key("lossy").value(usage.lossy);

@@ -9,10 +9,10 @@
 // and R a file in the last F.
 #include <algorithm>
 #include <filesystem>
-#include <optional>
-#include <tuple>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -32,13 +32,19 @@ constexpr std::string_view dpkg_info = "var/lib/dpkg/info/";
 constexpr std::string_view dpkg_diversions = "var/lib/dpkg/diversions";
 constexpr std::string_view apk_installed = "lib/apk/db/installed";
 
-std::string line_place(std::size_t line) { return fmt::format("line {}", line); }
+std::string line_place(std::size_t line) {
+    return fmt::format("line {}", line);
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (is_space(s.front()) || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (is_space(s.back()) || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (is_space(s.front()) || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (is_space(s.back()) || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -141,19 +147,19 @@ std::vector<Stanza> parse_deb822(const std::vector<std::string_view>& lines,
         auto [it, fresh] =
             stanzas.back().fields.emplace(name, std::pair{trim(line.substr(colon + 1)), lineno});
         if (!fresh)
-            throw Error(errc::parse_error,
-                        fmt::format("field '{}' repeated (first on line {})", name,
-                                    it->second.second),
-                        file, line_place(lineno));
+            throw Error(
+                errc::parse_error,
+                fmt::format("field '{}' repeated (first on line {})", name, it->second.second),
+                file, line_place(lineno));
     }
     return stanzas;
 }
 
 // dpkg's package states, by whether the package's files are on disk.
 bool dpkg_state_has_files(std::string_view state, bool& known) {
-    static constexpr std::string_view with_files[] = {
-        "installed",       "unpacked",         "half-configured",
-        "half-installed",  "triggers-awaited", "triggers-pending"};
+    static constexpr std::string_view with_files[] = {"installed",        "unpacked",
+                                                      "half-configured",  "half-installed",
+                                                      "triggers-awaited", "triggers-pending"};
     known = true;
     for (auto s : with_files)
         if (state == s) return true;
@@ -166,9 +172,11 @@ std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < s.size()) {
-        while (i < s.size() && is_space(s[i])) ++i;
+        while (i < s.size() && is_space(s[i]))
+            ++i;
         std::size_t j = i;
-        while (j < s.size() && !is_space(s[j])) ++j;
+        while (j < s.size() && !is_space(s[j]))
+            ++j;
         if (j > i) out.push_back(s.substr(i, j - i));
         i = j;
     }
@@ -217,9 +225,12 @@ bool has_dot_component(std::string_view path) {
 
 std::string_view to_string(PackageDb db) noexcept {
     switch (db) {
-        case PackageDb::dpkg: return "dpkg";
-        case PackageDb::apk: return "apk";
-        case PackageDb::sbom: return "sbom";
+        case PackageDb::dpkg:
+            return "dpkg";
+        case PackageDb::apk:
+            return "apk";
+        case PackageDb::sbom:
+            return "sbom";
     }
     return "unknown";
 }
@@ -287,10 +298,14 @@ struct InventoryBuilder {
                     continue;
                 }
                 std::string_view key = line.substr(0, eq);
-                if (key == "ID") os.id = lower(*value);
-                else if (key == "VERSION_ID") os.version_id = *value;
-                else if (key == "VERSION_CODENAME") os.codename = *value;
-                else if (key == "PRETTY_NAME") os.pretty_name = *value;
+                if (key == "ID")
+                    os.id = lower(*value);
+                else if (key == "VERSION_ID")
+                    os.version_id = *value;
+                else if (key == "VERSION_CODENAME")
+                    os.codename = *value;
+                else if (key == "PRETTY_NAME")
+                    os.pretty_name = *value;
             }
         }
 
@@ -499,10 +514,10 @@ struct InventoryBuilder {
                             line_place(start));
             auto [it, fresh] = seen.emplace(p.name, start);
             if (!fresh)
-                throw Error(errc::bad_value,
-                            fmt::format("package {} listed twice (first on line {})", p.name,
-                                        it->second),
-                            file, line_place(start));
+                throw Error(
+                    errc::bad_value,
+                    fmt::format("package {} listed twice (first on line {})", p.name, it->second),
+                    file, line_place(start));
             if (p.source_name.empty()) p.source_name = p.name;
             p.source_version = p.version;
             p.state = "installed";
@@ -562,7 +577,8 @@ struct InventoryBuilder {
                         dir = "\n";  // marks the following R: lines as unusable
                     } else {
                         dir = std::string(value);
-                        while (!dir.empty() && dir.back() == '/') dir.pop_back();
+                        while (!dir.empty() && dir.back() == '/')
+                            dir.pop_back();
                     }
                     break;
                 case 'R':
@@ -576,7 +592,8 @@ struct InventoryBuilder {
                     files.insert(dir.empty() ? "/" + std::string(value)
                                              : "/" + dir + "/" + std::string(value));
                     break;
-                default: break;
+                default:
+                    break;
             }
         }
         finish(lines.size() + 1);
@@ -613,7 +630,8 @@ RootfsInventory RootfsInventory::read(const std::string& rootfs, const Inventory
               [](const InstalledPackage& a, const InstalledPackage& b) {
                   return std::tie(a.name, a.architecture) < std::tie(b.name, b.architecture);
               });
-    for (auto& p : inv.packages_) p.purl = distro_package_purl(inv.database_, inv.os_, p);
+    for (auto& p : inv.packages_)
+        p.purl = distro_package_purl(inv.database_, inv.os_, p);
     return inv;
 }
 

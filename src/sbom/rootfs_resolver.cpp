@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cerrno>
+#include <climits>
 
 #include <fmt/format.h>
 
@@ -25,7 +25,8 @@ void push_components(std::vector<std::string>& todo, std::string_view path) {
         if (j > i) parts.push_back(path.substr(i, j - i));
         i = j + 1;
     }
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.emplace_back(*it);
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        todo.emplace_back(*it);
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -155,8 +156,8 @@ RootfsResolver::Resolved RootfsResolver::walk(std::string_view path, bool follow
             continue;
         }
         truncate_chain(depth);
-        int fd = ::openat(dir_fd(depth), comp.c_str(),
-                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int fd =
+            ::openat(dir_fd(depth), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             // Replaced between the look and the open (a symlink now gives ENOTDIR/ELOOP).
             parent_depth = depth;
@@ -182,7 +183,8 @@ RootfsResolver::Resolved RootfsResolver::resolve(std::string_view path, bool fol
 }
 
 std::string RootfsResolver::display(std::string_view path) const {
-    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    while (!path.empty() && path.front() == '/')
+        path.remove_prefix(1);
     std::string out = root_;
     if (out.empty() || out.back() != '/') out += '/';
     out += path;
@@ -211,8 +213,8 @@ std::optional<std::string> RootfsResolver::read_file_if_exists(std::string_view 
     if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
         ::close(fd);
         throw Error(errc::limit_exceeded,
-                    fmt::format("file of {} bytes is larger than the limit of {} bytes",
-                                st.st_size, max_bytes),
+                    fmt::format("file of {} bytes is larger than the limit of {} bytes", st.st_size,
+                                max_bytes),
                     name);
     }
 
@@ -246,8 +248,8 @@ std::optional<std::string> RootfsResolver::read_file_if_exists(std::string_view 
 
 std::string RootfsResolver::read_file(std::string_view path, std::size_t max_bytes) {
     auto content = read_file_if_exists(path, max_bytes);
-    if (!content) throw Error::from_errno(ENOENT, "no such file in the root filesystem",
-                                          display(path));
+    if (!content)
+        throw Error::from_errno(ENOENT, "no such file in the root filesystem", display(path));
     return std::move(*content);
 }
 

@@ -46,8 +46,7 @@ public:
     std::string display(std::string_view path) const;
 
     /// read_file(), or nothing when the path does not exist.
-    std::optional<std::string> read_file_if_exists(std::string_view path,
-                                                   std::size_t max_bytes);
+    std::optional<std::string> read_file_if_exists(std::string_view path, std::size_t max_bytes);
 
 private:
     struct Dir {

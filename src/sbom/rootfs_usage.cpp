@@ -19,8 +19,7 @@ using detail::RootfsResolver;
 namespace {
 
 // Top-level directories that /usr-merge turned into symlinks into /usr.
-constexpr std::string_view usr_merged[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                                           "/libx32"};
+constexpr std::string_view usr_merged[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
 
 std::string fold_usr_merge(std::string_view path) {
     for (std::string_view dir : usr_merged) {
@@ -101,9 +100,12 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
 
 int rank(PackageUse u) {
     switch (u) {
-        case PackageUse::used: return 0;
-        case PackageUse::pattern: return 1;
-        case PackageUse::unused: return 2;
+        case PackageUse::used:
+            return 0;
+        case PackageUse::pattern:
+            return 1;
+        case PackageUse::unused:
+            return 2;
     }
     return 2;
 }
@@ -119,7 +121,8 @@ void path_array(JsonWriter& w, std::string_view key, const std::vector<std::stri
     w.end_array();
     if (!bytes) return;
     w.key(std::string(key) + "_hex").begin_array();
-    for (const auto& p : paths) w.value(detail::to_hex(p));
+    for (const auto& p : paths)
+        w.value(detail::to_hex(p));
     w.end_array();
 }
 
@@ -127,9 +130,12 @@ void path_array(JsonWriter& w, std::string_view key, const std::vector<std::stri
 
 std::string_view to_string(PackageUse use) noexcept {
     switch (use) {
-        case PackageUse::used: return "used";
-        case PackageUse::pattern: return "pattern";
-        case PackageUse::unused: return "unused";
+        case PackageUse::used:
+            return "used";
+        case PackageUse::pattern:
+            return "pattern";
+        case PackageUse::unused:
+            return "unused";
     }
     return "unused";
 }
@@ -146,7 +152,8 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
     std::vector<std::pair<std::string, std::size_t>> index;
     for (std::size_t i = 0; i < packages.size(); ++i) {
         for (const auto& f : packages[i].files)
-            for (auto& k : keys.keys(f)) index.emplace_back(std::move(k), i);
+            for (auto& k : keys.keys(f))
+                index.emplace_back(std::move(k), i);
     }
     std::sort(index.begin(), index.end());
     index.erase(std::unique(index.begin(), index.end()), index.end());
@@ -158,6 +165,8 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
         u.version = packages[i].version;
         u.architecture = packages[i].architecture;
         u.purl = packages[i].purl;
+        u.source_name = packages[i].source_name;
+        u.source_version = packages[i].source_version;
         u.file_count = packages[i].files.size();
     }
 
@@ -171,12 +180,15 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
         for (const ExecutableEntry* e : profile->executables()) {
             executed.insert(keys.container_path(e->path));
             for (const auto* set : {&e->interpreters, &e->scripts, &e->loaded_programs})
-                for (const auto& p : *set) executed.insert(keys.container_path(p));
+                for (const auto& p : *set)
+                    executed.insert(keys.container_path(p));
         }
-        for (const FileEntry* f : profile->files()) opened.insert(keys.container_path(f->path));
+        for (const FileEntry* f : profile->files())
+            opened.insert(keys.container_path(f->path));
         for (const PatternEntry* p : profile->patterns()) {
             patterns.insert(keys.container_path(p->pattern));
-            for (const auto& s : p->sample) opened.insert(keys.container_path(s));
+            for (const auto& s : p->sample)
+                opened.insert(keys.container_path(s));
         }
     }
 
@@ -195,8 +207,10 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
         }
         if (!owned) unowned.insert(path);
     };
-    for (const auto& p : executed) credit(p, true);
-    for (const auto& p : opened) credit(p, false);
+    for (const auto& p : executed)
+        credit(p, true);
+    for (const auto& p : opened)
+        credit(p, false);
 
     // Patterns: only the package files under the pattern's literal directory are tried.
     for (const auto& pattern : patterns) {
@@ -220,9 +234,12 @@ UsageReport analyze_usage(const RootfsInventory& inventory,
             return std::binary_search(u.executed.begin(), u.executed.end(), p);
         });
         std::sort(u.patterns.begin(), u.patterns.end());
-        if (u.use == PackageUse::used) ++report.used;
-        else if (u.use == PackageUse::pattern) ++report.pattern_only;
-        else ++report.unused;
+        if (u.use == PackageUse::used)
+            ++report.used;
+        else if (u.use == PackageUse::pattern)
+            ++report.pattern_only;
+        else
+            ++report.unused;
     }
     report.unowned.assign(unowned.begin(), unowned.end());
     return report;
@@ -237,7 +254,8 @@ std::string usage_to_json(const UsageReport& report) {
     w.key("schema").value(1);
     w.bytes_field("rootfs", report.rootfs);
     w.key("workloads").begin_array();
-    for (const auto& wl : report.workloads) w.value(wl);
+    for (const auto& wl : report.workloads)
+        w.value(wl);
     w.end_array();
     w.key("lossy").value(report.lossy);
 
@@ -256,6 +274,8 @@ std::string usage_to_json(const UsageReport& report) {
         w.key("version").value(u.version);
         w.key("architecture").value(u.architecture);
         w.key("purl").value(u.purl);
+        w.key("source").value(u.source_name);
+        w.key("source_version").value(u.source_version);
         w.key("use").value(to_string(u.use));
         w.key("files").value(u.file_count);
         path_array(w, "executed", u.executed);
@@ -268,7 +288,8 @@ std::string usage_to_json(const UsageReport& report) {
     // The packages nothing touched, as "name" (or "name:arch" when several architectures
     // of it are installed), ready for a removal list.
     std::map<std::string, int> arches;
-    for (const auto& u : report.packages) ++arches[u.name];
+    for (const auto& u : report.packages)
+        ++arches[u.name];
     w.key("removal_candidates").begin_array();
     for (const auto& u : report.packages) {
         if (u.use != PackageUse::unused) continue;
@@ -283,7 +304,8 @@ std::string usage_to_json(const UsageReport& report) {
 
 std::string usage_to_table(const UsageReport& report) {
     std::vector<const PackageUsage*> rows;
-    for (const auto& u : report.packages) rows.push_back(&u);
+    for (const auto& u : report.packages)
+        rows.push_back(&u);
     std::stable_sort(rows.begin(), rows.end(), [](const PackageUsage* a, const PackageUsage* b) {
         return rank(a->use) < rank(b->use);
     });

@@ -205,6 +205,8 @@ def live_unavailable_reason(rtguard: Path) -> str:
         reason = f"the rtguard program was not built: {rtguard} (set RTGUARD_BUILD)"
     elif not cgroup2_mount():
         reason = "cgroup v2 is not mounted"
+    elif not os.access(cgroup2_mount(), os.W_OK):
+        reason = f"cannot create cgroups under {cgroup2_mount()} (read-only)"
     elif not shutil.which("cc"):
         reason = "no C compiler (cc) for the scenarios' helpers"
     else:
@@ -630,7 +632,7 @@ enable-module-command yes
 
     def traffic(self, round_no: int) -> None:
         subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(self.port), "-q",
-                        "-c", "8", "-n", "3000", "-r", "10000", "-P", "1",
+                        "-c", "8", "-n", "1000", "-r", "10000",
                         "-t", "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,"
                         "lrange_100,mset"],
                        check=True, capture_output=True, timeout=120)

@@ -54,8 +54,8 @@ TEST_CASE("json strings escape controls and replace invalid UTF-8") {
     CHECK(out == "\"bad\xEF\xBF\xBD\"");
 
     CHECK(detail::valid_utf8("caf\xC3\xA9"));
-    CHECK_FALSE(detail::valid_utf8("\xC0\xAF"));       // overlong '/'
-    CHECK_FALSE(detail::valid_utf8("\xED\xA0\x80"));   // surrogate
+    CHECK_FALSE(detail::valid_utf8("\xC0\xAF"));          // overlong '/'
+    CHECK_FALSE(detail::valid_utf8("\xED\xA0\x80"));      // surrogate
     CHECK_FALSE(detail::valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
 }
 
@@ -78,7 +78,8 @@ TEST_CASE("an atomic write replaces the file and leaves no temporary behind") {
     detail::write_file_atomic(path, "new");
     CHECK(detail::read_file(path) == "new");
     int entries = 0;
-    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path()))
+        ++entries;
     CHECK(entries == 1);
 }
 

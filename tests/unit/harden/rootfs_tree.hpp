@@ -43,8 +43,8 @@ public:
     }
 
     void os_release(const std::string& id, const std::string& version_id) const {
-        file("usr/lib/os-release", "PRETTY_NAME=\"Test " + id + " " + version_id + "\"\nID=" +
-                                       id + "\nVERSION_ID=\"" + version_id + "\"\n");
+        file("usr/lib/os-release", "PRETTY_NAME=\"Test " + id + " " + version_id + "\"\nID=" + id +
+                                       "\nVERSION_ID=\"" + version_id + "\"\n");
         symlink("etc/os-release", "../usr/lib/os-release");
     }
 

@@ -114,8 +114,7 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 std::string status_with(const std::string& stanza) {
-    return "Package: ok\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n" +
-           stanza;
+    return "Package: ok\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n" + stanza;
 }
 
 }  // namespace
@@ -133,11 +132,12 @@ TEST_CASE("a dpkg database yields installed packages with versions, sources and 
     CHECK(inv.not_installed() == 1);
 
     std::vector<std::string> names;
-    for (const auto& p : inv.packages()) names.push_back(p.name);
-    CHECK(names == std::vector<std::string>{"attr", "coreutils", "libc6", "libfoo1",
-                                            "libstdc++6"});
+    for (const auto& p : inv.packages())
+        names.push_back(p.name);
+    CHECK(names == std::vector<std::string>{"attr", "coreutils", "libc6", "libfoo1", "libstdc++6"});
 
-    CHECK(package(inv, "attr").purl == "pkg:deb/debian/attr@1:2.4.47-2?arch=amd64&distro=debian-12");
+    CHECK(package(inv, "attr").purl ==
+          "pkg:deb/debian/attr@1:2.4.47-2?arch=amd64&distro=debian-12");
     CHECK(package(inv, "attr").state == "unpacked");
     CHECK(package(inv, "coreutils").purl ==
           "pkg:deb/debian/coreutils@9.1-1?arch=amd64&distro=debian-12");
@@ -172,7 +172,8 @@ TEST_CASE("distribution purls read back through rtguard::Purl unchanged") {
     CHECK(foo.qualifier("upstream") == "foo@1.2-3");
 }
 
-TEST_CASE("dpkg file lists drop directories, follow diversions and use name:arch for Multi-Arch same") {
+TEST_CASE(
+    "dpkg file lists drop directories, follow diversions and use name:arch for Multi-Arch same") {
     RootfsTree t;
     debian_tree(t);
     auto inv = RootfsInventory::read(t.root());
@@ -205,7 +206,8 @@ TEST_CASE("a status file symlinked to a host path is read inside the root, never
         CHECK(contains(e.what(), "var/lib/dpkg/status"));
     }
     SUBCASE("the same path inside the root is what is read") {
-        t.file(host_status.substr(1), "Package: inside\nStatus: install ok installed\nVersion: 2\n");
+        t.file(host_status.substr(1),
+               "Package: inside\nStatus: install ok installed\nVersion: 2\n");
         auto inv = RootfsInventory::read(t.root());
         REQUIRE(inv.packages().size() == 1);
         CHECK(inv.packages()[0].name == "inside");
@@ -238,7 +240,9 @@ TEST_CASE("a status file that is a FIFO or a directory is refused without blocki
     SUBCASE("fifo") {
         REQUIRE(::mkfifo(t.at("var/lib/dpkg/status").c_str(), 0600) == 0);
     }
-    SUBCASE("directory") { t.dir("var/lib/dpkg/status"); }
+    SUBCASE("directory") {
+        t.dir("var/lib/dpkg/status");
+    }
     auto e = error_of([&] { RootfsInventory::read(t.root()); });
     CHECK(e.code() == make_error_code(errc::bad_value));
     CHECK(contains(e.what(), "not a regular file"));
@@ -269,8 +273,9 @@ TEST_CASE("malformed dpkg stanzas are rejected naming the file and line") {
         place = "status:line 1";
     }
     SUBCASE("a package name that would be a path") {
-        status = status_with("Package: ../../../etc/shadow\nStatus: install ok installed\n"
-                             "Version: 1\n");
+        status = status_with(
+            "Package: ../../../etc/shadow\nStatus: install ok installed\n"
+            "Version: 1\n");
         code = errc::bad_value;
         place = "status:line 6";
     }
@@ -285,8 +290,9 @@ TEST_CASE("malformed dpkg stanzas are rejected naming the file and line") {
         place = "status:line 7";
     }
     SUBCASE("a package listed twice") {
-        status = status_with("Package: ok\nStatus: install ok installed\nVersion: 2\n"
-                             "Architecture: all\n");
+        status = status_with(
+            "Package: ok\nStatus: install ok installed\nVersion: 2\n"
+            "Architecture: all\n");
         code = errc::bad_value;
         place = "status:line 6";
     }
@@ -296,8 +302,9 @@ TEST_CASE("malformed dpkg stanzas are rejected naming the file and line") {
         place = "status:line 8";
     }
     SUBCASE("a malformed Source field") {
-        status = status_with("Package: src\nStatus: install ok installed\nVersion: 1\n"
-                             "Source: a b c\n");
+        status = status_with(
+            "Package: src\nStatus: install ok installed\nVersion: 1\n"
+            "Source: a b c\n");
         code = errc::bad_value;
         place = "status:line 9";
     }
@@ -390,8 +397,8 @@ TEST_CASE("an apk database yields packages with origins, files and apk purls") {
     REQUIRE(inv.packages().size() == 3);
     const auto& musl = package(inv, "musl");
     CHECK(musl.purl == "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1");
-    CHECK(musl.files == std::vector<std::string>{"/lib/ld-musl-x86_64.so.1",
-                                                 "/lib/libc.musl-x86_64.so.1"});
+    CHECK(musl.files ==
+          std::vector<std::string>{"/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"});
     const auto& ssl = package(inv, "ssl_client");
     CHECK(ssl.source_name == "busybox");
     CHECK(ssl.purl ==
@@ -528,6 +535,8 @@ TEST_CASE("file lists written into the SBOM read back exactly, non-UTF-8 names i
         CHECK(back.packages()[i].name == inv.packages()[i].name);
         CHECK(back.packages()[i].purl == inv.packages()[i].purl);
         CHECK(back.packages()[i].files == inv.packages()[i].files);
+        CHECK(back.packages()[i].source_name == inv.packages()[i].source_name);
+        CHECK(back.packages()[i].source_version == inv.packages()[i].source_version);
     }
     CHECK(package(back, "attr").files.back() == "/usr/share/caf\xe9");
 }

@@ -12,8 +12,8 @@
 using rtguard::Finding;
 using rtguard::FindingUse;
 using rtguard::MatchResult;
-using rtguard::PackageUse;
 using rtguard::PackageUsage;
+using rtguard::PackageUse;
 using rtguard::UsageReport;
 
 namespace {
@@ -31,10 +31,13 @@ Finding finding(const std::string& id, const std::string& name, const std::strin
 }
 
 PackageUsage usage(const std::string& name, const std::string& version, const std::string& purl,
-                   PackageUse use, std::vector<std::string> opened = {}) {
+                   PackageUse use, std::vector<std::string> opened = {},
+                   const std::string& source = {}) {
     PackageUsage u;
     u.name = name;
     u.version = version;
+    u.source_name = source.empty() ? name : source;
+    u.source_version = version;
     u.purl = purl;
     u.use = use;
     u.opened = std::move(opened);
@@ -51,6 +54,8 @@ MatchResult sample_result() {
         finding("CVE-2024-0003", "tzdata", "pkg:deb/debian/tzdata@2024a-0%2Bdeb12u1?arch=all"),
         finding("CVE-2024-0004", "zlib1g", "pkg:deb/debian/zlib1g@1:1.2.13?arch=amd64&x=1"),
         finding("CVE-2024-0005", "notinstalled", "pkg:deb/debian/notinstalled@1"),
+        // The matcher files a glibc advisory under one binary package of glibc.
+        finding("CVE-2024-0006", "libc-bin", "pkg:deb/debian/libc-bin@2.36-9?arch=amd64"),
     };
     return r;
 }
@@ -60,7 +65,9 @@ UsageReport sample_usage() {
     u.workloads = {"container:web"};
     u.packages = {
         usage("libc6", "2.36-9", "pkg:deb/debian/libc6@2.36-9?arch=amd64", PackageUse::used,
-              {"/usr/lib/x86_64-linux-gnu/libc.so.6"}),
+              {"/usr/lib/x86_64-linux-gnu/libc.so.6"}, "glibc"),
+        usage("libc-bin", "2.36-9", "pkg:deb/debian/libc-bin@2.36-9?arch=amd64", PackageUse::unused,
+              {}, "glibc"),
         usage("sed", "4.9-1", "pkg:deb/debian/sed@4.9-1?arch=amd64", PackageUse::unused),
         usage("tzdata", "2024a-0+deb12u1", "pkg:deb/debian/tzdata@2024a-0%2Bdeb12u1?arch=all",
               PackageUse::pattern),
@@ -74,7 +81,8 @@ UsageReport sample_usage() {
 
 std::vector<std::string> ids(const MatchResult& r) {
     std::vector<std::string> out;
-    for (const auto& f : r.findings) out.push_back(f.id);
+    for (const auto& f : r.findings)
+        out.push_back(f.id);
     return out;
 }
 
@@ -84,17 +92,20 @@ TEST_CASE("findings of used packages come first, then pattern-only, keeping the 
     MatchResult r = sample_result();
     auto marks = rtguard::order_findings_by_use(r, sample_usage());
 
-    CHECK(ids(r) == std::vector<std::string>{"CVE-2024-0002", "CVE-2024-0004", "CVE-2024-0003",
-                                             "CVE-2024-0001", "CVE-2024-0005"});
-    REQUIRE(marks.size() == 5);
+    CHECK(ids(r) == std::vector<std::string>{"CVE-2024-0002", "CVE-2024-0004", "CVE-2024-0006",
+                                             "CVE-2024-0003", "CVE-2024-0001", "CVE-2024-0005"});
+    REQUIRE(marks.size() == 6);
     CHECK(marks[0].use == PackageUse::used);
+    CHECK(marks[0].package == "libc6");
     CHECK(marks[0].paths == std::vector<std::string>{"/usr/lib/x86_64-linux-gnu/libc.so.6"});
     CHECK(marks[1].use == PackageUse::used);  // zlib1g 1:1.2.13, not the unused i386 1.2.11
     CHECK(marks[1].paths == std::vector<std::string>{"/usr/lib/x86_64-linux-gnu/libz.so.1"});
-    CHECK(marks[2].use == PackageUse::pattern);
-    CHECK(marks[3].use == PackageUse::unused);
-    CHECK(marks[3].known);
-    CHECK_FALSE(marks[4].known);
+    CHECK(marks[2].use == PackageUse::used);  // libc-bin did not run, libc6 of glibc did
+    CHECK(marks[2].package == "libc6");
+    CHECK(marks[3].use == PackageUse::pattern);
+    CHECK(marks[4].use == PackageUse::unused);
+    CHECK(marks[4].known);
+    CHECK_FALSE(marks[5].known);
 }
 
 TEST_CASE("the findings JSON with use marks keeps every finding field and adds the marks") {
@@ -112,13 +123,13 @@ TEST_CASE("the findings JSON with use marks keeps every finding field and adds t
     REQUIRE(without.error() == simdjson::SUCCESS);
 
     CHECK(std::string_view(with["format"]) == "rtguard-findings");
-    CHECK(uint64_t(with["usage"]["findings_in_use"]) == 2);
+    CHECK(uint64_t(with["usage"]["findings_in_use"]) == 3);
     CHECK(uint64_t(with["usage"]["findings_pattern"]) == 1);
     CHECK(uint64_t(with["usage"]["findings_not_in_use"]) == 2);
 
     simdjson::dom::array fw = with["findings"], fo = without["findings"];
-    REQUIRE(fw.size() == 5);
-    for (std::size_t i = 0; i < 5; ++i) {
+    REQUIRE(fw.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) {
         CAPTURE(i);
         // Every original member is there with the same value.
         simdjson::dom::object original = fo.at(i);
@@ -127,9 +138,10 @@ TEST_CASE("the findings JSON with use marks keeps every finding field and adds t
     }
     CHECK(bool(fw.at(0)["in_use"]) == true);
     CHECK(std::string_view(fw.at(0)["use"]) == "used");
-    CHECK(std::string_view(fw.at(2)["use"]) == "pattern");
-    CHECK(bool(fw.at(2)["in_use"]) == false);
-    CHECK(std::string_view(fw.at(4)["use"]) == "unknown");
+    CHECK(std::string_view(fw.at(2)["used_package"]) == "libc6");
+    CHECK(std::string_view(fw.at(3)["use"]) == "pattern");
+    CHECK(bool(fw.at(3)["in_use"]) == false);
+    CHECK(std::string_view(fw.at(5)["use"]) == "unknown");
 }
 
 TEST_CASE("SARIF results carry the use mark in their property bag") {
@@ -142,10 +154,10 @@ TEST_CASE("SARIF results carry the use mark in their property bag") {
     auto doc = parser.parse(padded);
     REQUIRE(doc.error() == simdjson::SUCCESS);
     simdjson::dom::array results = doc["runs"].at(0)["results"];
-    REQUIRE(results.size() == 5);
+    REQUIRE(results.size() == 6);
     CHECK(std::string_view(results.at(0)["ruleId"]) == "CVE-2024-0002");
     CHECK(bool(results.at(0)["properties"]["rtguard/in_use"]) == true);
-    CHECK(std::string_view(results.at(3)["properties"]["rtguard/use"]) == "unused");
+    CHECK(std::string_view(results.at(4)["properties"]["rtguard/use"]) == "unused");
 }
 
 TEST_CASE("use marks that do not match the findings are refused") {

@@ -14,8 +14,8 @@
 
 using rtguard::Event;
 using rtguard::EventKind;
-using rtguard::PackageUse;
 using rtguard::PackageUsage;
+using rtguard::PackageUse;
 using rtguard::Profile;
 using rtguard::RootfsInventory;
 using rtguard::UsageReport;
@@ -53,9 +53,10 @@ void usage_tree(const RootfsTree& t) {
     t.os_release("debian", "12");
     std::string status;
     auto stanza = [&](const std::string& name) {
-        status += fmt::format("Package: {}\nStatus: install ok installed\nArchitecture: amd64\n"
-                              "Version: 1.0-1\n\n",
-                              name);
+        status += fmt::format(
+            "Package: {}\nStatus: install ok installed\nArchitecture: amd64\n"
+            "Version: 1.0-1\n\n",
+            name);
     };
     for (auto n : {"attr", "coreutils", "libc6", "libfoo1", "sed", "tzdata", "tzextra"})
         stanza(n);
@@ -68,13 +69,13 @@ void usage_tree(const RootfsTree& t) {
     t.file("var/lib/dpkg/info/attr.list", "/usr/bin/getfattr\n");
     t.file("var/lib/dpkg/info/sed.list", "/bin/sed\n");
     std::string tz;
-    for (int i = 0; i < 20; ++i) tz += fmt::format("/usr/share/zoneinfo/zone-{:02}\n", i);
+    for (int i = 0; i < 20; ++i)
+        tz += fmt::format("/usr/share/zoneinfo/zone-{:02}\n", i);
     t.file("var/lib/dpkg/info/tzdata.list", tz);
     t.file("var/lib/dpkg/info/tzextra.list", "/usr/share/zoneinfo/zone-zz\n");
 
     for (auto f : {"usr/bin/ls", "usr/bin/cat", "usr/bin/sed", "usr/bin/getfattr",
-                   "usr/lib/x86_64-linux-gnu/libc.so.6",
-                   "usr/lib/x86_64-linux-gnu/libfoo.so.1.2"})
+                   "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/libfoo.so.1.2"})
         t.file(f, "ELF");
     t.symlink("usr/lib/x86_64-linux-gnu/libfoo.so.1", "libfoo.so.1.2");
 }
@@ -86,7 +87,8 @@ Profile usage_profile(const std::string& rootfs) {
     p.learn(open_of("/lib/x86_64-linux-gnu/libc.so.6"));
     p.learn(open_of("/lib/x86_64-linux-gnu/libfoo.so.1"));
     p.learn(open_of("/etc/hostname"));
-    for (int i = 0; i < 20; ++i) p.learn(open_of(fmt::format("/usr/share/zoneinfo/zone-{:02}", i)));
+    for (int i = 0; i < 20; ++i)
+        p.learn(open_of(fmt::format("/usr/share/zoneinfo/zone-{:02}", i)));
     // A process outside the root saw the host's path to it.
     p.learn(exec_of(rootfs + "/usr/bin/getfattr"));
     return p;
@@ -160,7 +162,7 @@ TEST_CASE("without a root filesystem the /usr-merge aliases are folded into /usr
     UsageReport r = rtguard::analyze_usage(from_sbom, {&profile});
     CHECK(usage_of(r, "coreutils").use == PackageUse::used);  // /bin/ls as /usr/bin/ls
     CHECK(usage_of(r, "libc6").use == PackageUse::used);
-    CHECK(usage_of(r, "libfoo1").use == PackageUse::used);    // the link itself is listed
+    CHECK(usage_of(r, "libfoo1").use == PackageUse::used);  // the link itself is listed
     CHECK(usage_of(r, "sed").use == PackageUse::unused);
     // No root to strip: the host path matches nothing.
     CHECK(usage_of(r, "attr").use == PackageUse::unused);
