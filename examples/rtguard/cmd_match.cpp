@@ -77,6 +77,7 @@ constexpr const char* match_usage =
     "usage: rtguard match SBOM --feed PATH [--feed PATH...] [--since TIME]\n"
     "                     [--since-field published|modified] [--min-severity LEVEL]\n"
     "                     [--drop-unrated] [--format table|json|sarif] [--output FILE]\n"
+    "                     [--baseline FILE [--rootfs DIR] [--workload NAME...]]\n"
     "\n"
     "Matches the components of a CycloneDX or SPDX JSON SBOM against OSV advisories.\n"
     "\n"
@@ -133,6 +134,8 @@ int run_match(const std::vector<std::string>& args) {
         return 0;
     }
     if (a.positional.size() != 1) throw UsageError("expected exactly one SBOM file");
+    if (!a.has("--baseline") && (a.has("--rootfs") || a.has("--workload")))
+        throw UsageError("--rootfs and --workload go with --baseline");
 
     MatchOptions options;
     if (auto s = a.get("--since")) options.since = parse_since(*s);

@@ -1,6 +1,10 @@
 // rtguard seccomp: an OCI seccomp profile allowing exactly what a baseline's workload called.
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <set>
+#include <string_view>
+
 #include "cli.hpp"
 #include "core/atomic_file.hpp"
 #include "rtguard/baseline.hpp"
@@ -77,6 +81,17 @@ int run_seccomp(const std::vector<std::string>& args) {
     Baseline baseline = Baseline::load(*baseline_file);
     auto profiles = select_profiles(baseline, a.all("--workload"), *baseline_file);
 
+    // Checked before the runtime's syscalls are added, which would hide an empty baseline.
+    bool any_syscall = std::any_of(profiles.begin(), profiles.end(), [](const Profile* p) {
+        return p->event_count(EventKind::syscall) > 0;
+    });
+    if (!any_syscall) {
+        throw Error(errc::invalid_argument,
+                    "no selected profile has syscall events; a seccomp profile from them would "
+                    "allow nothing",
+                    *baseline_file);
+    }
+
     // The first profile stands for all: the others' syscalls and the runtime's are added to
     // a copy of it as if it had seen them.
     Profile merged = *profiles.front();
@@ -97,10 +112,14 @@ int run_seccomp(const std::vector<std::string>& args) {
     std::string profile = merged.seccomp_profile();
     std::string output = a.get("--output").value_or(a.get("-o").value_or("-"));
     detail::write_file_atomic(output, profile);
-    // seccomp_profile() always allows execve: the runtime needs it to start the workload.
-    std::size_t allowed =
-        merged.syscalls().size() + !merged.has_syscall(*x86_64_syscall_number("execve"));
-    fmt::print(stderr, "rtguard seccomp: {} syscalls allowed, written to {}\n", allowed,
+    // As seccomp_profile() counts: execve always, and only syscalls that have a name.
+    std::set<std::string_view> allowed{"execve"};
+    for (const SyscallEntry& s : merged.syscalls()) {
+        std::string_view name = x86_64_syscall_name(s.nr);
+        if (name.empty()) name = s.name;
+        if (!name.empty()) allowed.insert(name);
+    }
+    fmt::print(stderr, "rtguard seccomp: {} syscalls allowed, written to {}\n", allowed.size(),
                output == "-" ? "standard output" : output);
     return 0;
 }

@@ -423,10 +423,29 @@ def test_a_baseline_learned_outside_runc_needs_the_runc_set(rootfs, runc_env, tm
 def test_commands_explain_their_usage_errors(tmp_path):
     require_rtguard()
     for args in (["sbom"], ["usage", "--baseline", "b.json"], ["seccomp"],
-                 ["seccomp", "--baseline", "b.json", "--runtime", "crun"]):
+                 ["seccomp", "--baseline", "b.json", "--runtime", "crun"],
+                 ["match", "s.json", "--feed", "f", "--rootfs", "/"]):
         r = run([RTGUARD, *args], check=False)
         assert r.returncode == 2, args
         assert "Try 'rtguard" in r.stderr, r.stderr
     for cmd in ("sbom", "usage", "seccomp"):
         r = run([RTGUARD, cmd, "--help"])
         assert r.stdout.startswith(f"usage: rtguard {cmd}")
+
+
+def test_a_baseline_without_syscalls_gives_no_seccomp_profile_even_with_the_runc_set(tmp_path):
+    """The runc set would otherwise fill an empty allow list and hide that the baseline
+    never saw the workload's syscalls."""
+    require_rtguard()
+    events = tmp_path / "events.jsonl"
+    kept = [line for line in (ROOT / "tests" / "data" / "demo" / "normal.events.jsonl")
+            .read_text().splitlines() if '"kind":"syscall"' not in line.replace(" ", "")]
+    events.write_text("\n".join(kept) + "\n")
+    baseline = tmp_path / "baseline.json"
+    run([RTGUARD, "learn", events, "-o", baseline])
+    for extra in ([], ["--runtime", "runc"]):
+        out = tmp_path / "seccomp.json"
+        r = run([RTGUARD, "seccomp", "--baseline", baseline, "-o", out, *extra], check=False)
+        assert r.returncode == 2, (extra, r.stderr)
+        assert "has syscall events; a seccomp profile from them would allow nothing" in r.stderr
+        assert not out.exists()

@@ -37,6 +37,15 @@ TEST_CASE("a debian version holding a NUL byte is rejected, not accepted as a se
     CHECK(valid_version(VersionScheme::debian, "1:2.30-1~bpo12+1"));
 }
 
+TEST_CASE("maven ordering keeps ComparableVersion's intransitive triple instead of mending it") {
+    // fuzz_version: the harness asserted transitivity, which Maven itself breaks where a
+    // string item ("n") meets a list item ("-alpha-2"); maven-artifact 3.8 orders these three
+    // exactly so, and rtguard must agree with it rather than with a tidier order.
+    CHECK(compare_versions(VersionScheme::maven, "1.N-S0APSHOT", "1.0.RELEASE") > 0);
+    CHECK(compare_versions(VersionScheme::maven, "1.0.RELEASE", "1-alpha-2") > 0);
+    CHECK(compare_versions(VersionScheme::maven, "1.N-S0APSHOT", "1-alpha-2") < 0);
+}
+
 TEST_CASE("dpkg ordering never reads past the end of the shorter version") {
     // fuzz_version: comparing "01\0\0..." with "01" walked the index of "01" past its end
     // and threw std::out_of_range out of a noexcept function (std::terminate).
