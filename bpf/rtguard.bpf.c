@@ -705,7 +705,7 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 {
 	struct rtg_bitmap zero = {}, *bm;
 	struct rtg_syscall *r;
-	__u64 bit, old;
+	__u64 bit, old, *word;
 
 	bm = bpf_map_lookup_elem(&syscall_seen, &wl->key);
 	if (!bm) {
@@ -717,16 +717,24 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 		}
 	}
 
-	/* The fetch-or makes one CPU the winner when threads race on a first use. */
+	/*
+	 * Almost every call finds its bit set: a plain load settles it without the locked
+	 * read-modify-write, which would also pull the word's cache line away from the other
+	 * CPUs running the workload. The fetch-or makes one CPU the winner when threads race on
+	 * a first use.
+	 */
 	bit = 1ULL << (nr & 63);
-	old = __sync_fetch_and_or(&bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)], bit);
+	word = &bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)];
+	if (*(volatile __u64 *)word & bit)
+		return;
+	old = __sync_fetch_and_or(word, bit);
 	if (old & bit)
 		return;
 
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		/* Clear the bit so that the next use is reported; the loss is counted. */
-		__sync_fetch_and_and(&bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)], ~bit);
+		__sync_fetch_and_and(word, ~bit);
 		count(&lost_counts, RTG_EV_SYSCALL);
 		return;
 	}
@@ -969,11 +977,11 @@ static __always_inline int on_io_uring(const struct workload *wl, __u32 op, __u3
 	return 0;
 }
 
-static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
+static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct workload wl;
 	__u64 how_flags = 0;
+	__u32 status;
 	void *how;
 
 	/* Only watched workloads, only native 64-bit syscalls. */
@@ -981,7 +989,13 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 		return 0;
 	if (!current_workload(&wl))
 		return 0;
-	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+	/* A tp_btf program may load from the task directly, without a helper call. */
+	if (btf)
+		status = bpf_get_current_task_btf()->thread_info.status;
+	else
+		status = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+				       thread_info.status);
+	if (status & TS_COMPAT)
 		return 0;
 
 	/*
@@ -1030,27 +1044,25 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
-	return on_sys_enter(regs, id);
+	return on_sys_enter(regs, id, 1);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 {
-	return on_sys_enter(regs, id);
+	return on_sys_enter(regs, id, 0);
 }
 
 /*
  * accept returns the new socket: it exists only on the way out. An open whose path could not
  * be read at entry is retried here.
  */
-static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
+static __always_inline int on_sys_exit(long id, long ret)
 {
 	struct open_retry *pending, later;
 	struct workload wl;
 	__u32 tid;
-	long id;
 
-	id = BPF_CORE_READ(regs, orig_ax);
 	switch (id) {
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
@@ -1075,14 +1087,15 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* Every syscall passes here: under BTF its number is a plain load, not a helper call. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, ret);
+	return on_sys_exit(regs->orig_ax, ret);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, ret);
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
 }

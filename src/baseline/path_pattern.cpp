@@ -39,6 +39,39 @@ bool long_hex(std::string_view s) noexcept {
            std::any_of(s.begin(), s.end(), is_digit);
 }
 
+// Directories where mkstemp() and its kin put their files: every program may write there.
+bool temp_directory(const std::vector<std::string_view>& parts, std::size_t below) noexcept {
+    if (below == 2) return parts[1] == "tmp";
+    if (below == 3)
+        return (parts[1] == "var" && parts[2] == "tmp") || (parts[1] == "dev" && parts[2] == "shm");
+    return false;
+}
+
+// Six characters of the 62 letters and digits mkstemp() draws from. A word rarely has an
+// upper-case letter beside lower-case ones or digits at its end; a random tail lacks one
+// about once in a hundred.
+bool mkstemp_tail(std::string_view tail) noexcept {
+    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    auto other = [](char c) { return is_digit(c) || (c >= 'a' && c <= 'z'); };
+    return tail.size() == 6 && std::all_of(tail.begin(), tail.end(), is_alnum) &&
+           std::any_of(tail.begin(), tail.end(), upper) &&
+           std::any_of(tail.begin(), tail.end(), other);
+}
+
+// The glob of a name made by mkstemp() from a template ending in XXXXXX, before an
+// extension or not ("ccgHTDqs.s" from gcc's "ccXXXXXX.s" gives "cc*.s", "sh-thd.Ab3kQz"
+// gives "sh-thd.*"), or empty. A program that makes only a few such files per run would
+// never reach the crowded-place threshold, and every run would bring names the baseline
+// has not seen.
+std::string mkstemp_glob(std::string_view name) {
+    if (name.size() >= 6 && mkstemp_tail(name.substr(name.size() - 6)))
+        return escape_pattern(name.substr(0, name.size() - 6)) + "*";
+    std::size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot < 6) return {};
+    if (!mkstemp_tail(name.substr(dot - 6, 6))) return {};
+    return escape_pattern(name.substr(0, dot - 6)) + "*" + escape_pattern(name.substr(dot));
+}
+
 // Glob matching with '*' and backslash escapes; `slash_stops` keeps '*' inside a component.
 bool glob_match(std::string_view p, std::string_view t, bool slash_stops) noexcept {
     std::size_t pi = 0, ti = 0;
@@ -143,9 +176,13 @@ std::string volatile_pattern(std::string_view path) {
         std::string_view c = parts[i];
         bool proc_pid = i == 2 && parts[1] == "proc" && (c == "self" || c == "thread-self");
         bool volatile_part = proc_pid || all_digits(c) || uuid_like(c) || long_hex(c);
+        std::string temp_glob = temp_directory(parts, i) ? mkstemp_glob(c) : std::string();
         if (i > 0) out += '/';
         if (volatile_part && i > 0) {
             out += '*';
+            changed = true;
+        } else if (!temp_glob.empty()) {
+            out += temp_glob;
             changed = true;
         } else {
             out += escape_pattern(c);

@@ -211,6 +211,39 @@ TEST_CASE("/proc/<pid> paths, numbers, uuids and long hex components are general
     CHECK(p.files().size() == 2);
 }
 
+TEST_CASE("mkstemp names in temporary directories are generalized at once, others stay") {
+    // gcc writes one /tmp/ccXXXXXX.s per run: three runs never crowd /tmp, and the fourth
+    // would bring a name the baseline had not seen.
+    Profile p("w", "");
+    p.learn(open_event("/tmp/cc1mH5hd.s", o_rdwr | o_creat));
+    p.learn(open_event("/tmp/ccDSB1CI.s", o_rdwr | o_creat));
+    p.learn(open_event("/var/tmp/sh-thd.Ab3kQz", o_rdwr | o_creat));
+    p.learn(open_event("/dev/shm/sem.pgAB12", o_rdwr | o_creat));
+
+    std::map<std::string, const PatternEntry*> by_text;
+    for (const auto* pe : p.patterns())
+        by_text[pe->pattern] = pe;
+    REQUIRE(by_text.size() == 3);
+    REQUIRE(by_text.count("/tmp/cc*.s"));
+    CHECK(by_text["/tmp/cc*.s"]->absorbed == 2);
+    CHECK(by_text.count("/var/tmp/sh-thd.*"));
+    CHECK(by_text.count("/dev/shm/sem.*"));
+    CHECK(p.file_access("/tmp/ccgHTDqs.s") == (Access::read | Access::write));
+    CHECK(p.file_access("/tmp/ccgHTDqs.o") == Access::none);
+
+    // Words, lower-case or all-capital tails, names outside the temporary directories and
+    // files that were executed stay literal.
+    p.learn(open_event("/tmp/report.txt", o_wronly | o_creat));
+    p.learn(open_event("/tmp/abcdef12", o_wronly | o_creat));
+    p.learn(open_event("/tmp/BACKUP.tar", o_wronly | o_creat));
+    p.learn(open_event("/srv/data/ccAbC123.s", o_wronly | o_creat));
+    p.learn(open_event("/tmp/sub/ccAbC123.s", o_wronly | o_creat));
+    p.learn(exec_event("/tmp/runXyZ12q", {"run"}, t0));
+    CHECK(p.files().size() == 6);
+    CHECK(p.patterns().size() == 3);
+    CHECK(p.find_executable("/tmp/runXyZ12q") != nullptr);
+}
+
 TEST_CASE("executables are never generalized, however many share a directory") {
     Profile p("w", "");
     for (int i = 0; i < 40; ++i) {
