@@ -113,6 +113,13 @@ int run_detect(const std::vector<std::string>& args) {
                "rtguard detect: {} events read ({} skipped), {} alerts, {} repeats suppressed, "
                "{} events of workloads without a profile\n",
                totals.events, totals.skipped, emitted, s.suppressed, s.unknown_workload_events);
+    // Exit status 0 says "nothing deviated": it must not be said of events never read.
+    if (totals.events == 0 && totals.skipped > 0) {
+        throw Error(errc::bad_value,
+                    fmt::format("none of the {} records could be read; nothing was checked",
+                                totals.skipped),
+                    a.positional.front());
+    }
     return emitted > 0 ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "event_files.hpp"
 #include "rtguard/baseline.hpp"
+#include "rtguard/error.hpp"
 
 namespace rtguard::cli {
 namespace {
@@ -56,8 +57,14 @@ int run_learn(const std::vector<std::string>& args) {
                 learned.learn(e);
             }
         });
+    // An empty baseline would alert on everything, and written over an earlier one it would
+    // lose what that held: nothing is written.
     if (learned.size() == 0) {
-        fmt::print(stderr, "rtguard learn: warning: no workload events in the input\n");
+        throw Error(errc::bad_value,
+                    fmt::format("no workload events in the input ({} events read, {} skipped); "
+                                "{} was not written",
+                                totals.events, totals.skipped, *output),
+                    a.positional.front());
     }
 
     baseline.merge(learned);

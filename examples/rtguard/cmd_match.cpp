@@ -29,6 +29,14 @@ SbomMatcher load_feeds(const std::vector<std::string>& feeds) {
         FeedLoadStats s = matcher.load_feed(path);
         log(LogLevel::debug, fmt::format("{}: {} records from {} files, {} skipped, {} withdrawn",
                                          path, s.records, s.files, s.skipped, s.withdrawn));
+        // Matched against nothing, an SBOM would look clean and a watch would retract
+        // every finding it reported: a feed that gave no record is an error.
+        if (s.records == 0 && s.withdrawn == 0) {
+            throw Error(errc::bad_value,
+                        fmt::format("no OSV record could be read ({} files, {} skipped)", s.files,
+                                    s.skipped),
+                        path);
+        }
     }
 
     // A bad record is skipped, not fatal: say how many and show the first few.

@@ -1,7 +1,9 @@
 // rtguard monitor: check a live workload against its baseline and print alerts as they happen.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include <fmt/core.h>
 
@@ -17,7 +19,7 @@ namespace {
 
 constexpr const char* monitor_usage =
     "usage: rtguard monitor --baseline FILE [--profile NAME] [--image-digest DIGEST]\n"
-    "                       [--check-arguments] [--duration D] [--workload NAME]\n"
+    "                       [--check-arguments] [--output FILE] [--duration D] [--workload NAME]\n"
     "                       (--cgroup PATH | --pid PID | -- CMD [ARGS...])\n"
     "\n"
     "Checks what a live workload does against its baseline and prints each alert as one\n"
@@ -29,6 +31,8 @@ constexpr const char* monitor_usage =
     "                     when the baseline has one\n"
     "  --image-digest D   use the profiles of image digest D\n"
     "  --check-arguments  also alert on new argument vectors of known executables\n"
+    "  -o, --output FILE  write the alerts there instead of standard output, which a command\n"
+    "                     started with -- CMD shares with rtguard\n"
     "\n"
     "Exit status: 1 when at least one alert was printed; otherwise the command's exit status\n"
     "(128+N when a signal N ended it), or 0 when watching a cgroup or a pid; 2 on a usage or\n"
@@ -37,8 +41,8 @@ constexpr const char* monitor_usage =
 
 int run_monitor(const std::vector<std::string>& args) {
     std::vector<std::string> options = live_target_options;
-    options.insert(options.end(),
-                   {"--help", "--baseline=", "--profile=", "--image-digest=", "--check-arguments"});
+    options.insert(options.end(), {"--help", "--baseline=", "--profile=", "--image-digest=",
+                                   "--check-arguments", "-o=", "--output="});
     auto a = parse_args(args, options);
     if (a.has("--help")) {
         fmt::print("{}{}", monitor_usage, live_target_help);
@@ -59,6 +63,15 @@ int run_monitor(const std::vector<std::string>& args) {
         throw Error(errc::invalid_argument,
                     fmt::format("the baseline has no profile of workload {}", *profile),
                     *baseline_path);
+
+    // Alerts go to their own file when asked: a started command writes to rtguard's stdout.
+    std::FILE* out = stdout;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> out_file(nullptr, &std::fclose);
+    if (auto path = a.get("--output") ? a.get("--output") : a.get("-o")) {
+        out_file.reset(std::fopen(path->c_str(), "w"));
+        if (!out_file) throw Error::from_errno(errno, "cannot open for writing", *path);
+        out = out_file.get();
+    }
 
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
@@ -89,10 +102,10 @@ int run_monitor(const std::vector<std::string>& args) {
                 alerts.clear();
                 detector.check(e, alerts);
                 for (const auto& alert : alerts)
-                    fmt::print("{}\n", alert_to_json(alert, host));
+                    fmt::print(out, "{}\n", alert_to_json(alert, host));
                 alert_count += alerts.size();
             }
-            if (!events.empty()) std::fflush(stdout);
+            if (!events.empty()) std::fflush(out);
             return true;
         });
 

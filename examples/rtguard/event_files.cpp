@@ -32,12 +32,40 @@ EventFormat detect_event_format(const std::string& path) {
     while (line.size() < max_header && in.get(c) && c != '\n')
         line.push_back(c);
 
+    // A pretty-printed export opens with a lone brace.
+    std::string_view trimmed = line;
+    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t'))
+        trimmed.remove_prefix(1);
+    while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\r'))
+        trimmed.remove_suffix(1);
+    if (trimmed == "{") return EventFormat::tetragon;
+
+    // Anything else that is neither is refused: read as Tetragon, every line would be
+    // skipped, and "no alert" would be said of events never read.
+    auto neither = [&](const std::string& what) {
+        return Error(errc::parse_error,
+                     what +
+                         "; it is neither an rtguard events file (a header line "
+                         "{\"format\":\"rtguard-events\",...}) nor a Tetragon export (an "
+                         "event such as {\"process_exec\":...}); --format says which",
+                     path, "line 1");
+    };
     simdjson::dom::parser parser;
-    simdjson::dom::element header;
-    if (parser.parse(line).get(header)) return EventFormat::tetragon;
+    simdjson::dom::element first;
+    simdjson::dom::object members;
+    if (line.size() >= max_header) throw neither("the first line is too long");
+    if (parser.parse(line).get(first) || first.get(members))
+        throw neither(line.empty() ? "the file is empty or starts with an empty line"
+                                   : "the first line is not a JSON object");
     std::string_view format;
-    if (header["format"].get(format) || format != "rtguard-events") return EventFormat::tetragon;
-    return EventFormat::replay;
+    if (!first["format"].get(format)) {
+        if (format == "rtguard-events") return EventFormat::replay;
+        throw neither(fmt::format("the first line names the format \"{}\"", format));
+    }
+    for (auto member : members) {
+        if (member.key.substr(0, 8) == "process_") return EventFormat::tetragon;
+    }
+    throw neither("the first line is neither a header nor a Tetragon event");
 }
 
 std::unique_ptr<EventSource> open_events(const std::string& path, EventFormat format, bool strict) {

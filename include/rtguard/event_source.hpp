@@ -42,7 +42,8 @@ public:
 
     virtual SourceCounters counters() const = 0;
 
-    /// Messages of skipped records (lenient mode), the most recent last; bounded in number.
+    /// Messages of skipped records (lenient mode) in input order, bounded in number: the
+    /// first ones and the most recent ones are kept, those between dropped.
     virtual std::vector<std::string> skip_messages() const { return {}; }
 };
 

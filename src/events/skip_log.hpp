@@ -8,23 +8,33 @@
 
 namespace rtguard::detail {
 
-/// Keeps the most recent `capacity` messages; older ones are dropped (the count of skipped
-/// records lives in SourceCounters and is never dropped).
+/// Keeps the first `capacity / 2` messages and the most recent ones up to `capacity`; those
+/// between are dropped (the count of skipped records lives in SourceCounters and is never
+/// dropped). The first ones say where a file went wrong, the last ones what goes on now.
 class SkipLog {
 public:
     explicit SkipLog(std::size_t capacity = 100) : capacity_(capacity) {}
 
     void add(std::string message) {
         if (capacity_ == 0) return;
-        if (messages_.size() == capacity_) messages_.pop_front();
-        messages_.push_back(std::move(message));
+        if (first_.size() < capacity_ / 2) {
+            first_.push_back(std::move(message));
+            return;
+        }
+        if (recent_.size() == capacity_ - capacity_ / 2) recent_.pop_front();
+        recent_.push_back(std::move(message));
     }
 
-    std::vector<std::string> messages() const { return {messages_.begin(), messages_.end()}; }
+    std::vector<std::string> messages() const {
+        std::vector<std::string> all(first_.begin(), first_.end());
+        all.insert(all.end(), recent_.begin(), recent_.end());
+        return all;
+    }
 
 private:
     std::size_t capacity_;
-    std::deque<std::string> messages_;
+    std::vector<std::string> first_;
+    std::deque<std::string> recent_;
 };
 
 }  // namespace rtguard::detail

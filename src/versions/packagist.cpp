@@ -332,10 +332,12 @@ const char* parse_packagist(std::string_view v, PackagistVersion& out) {
 int compare_packagist(const PackagistVersion& a, const PackagistVersion& b) noexcept {
     std::string_view x = a.normalized(), y = b.normalized();
     if (x == y) return 0;
-    int c = php_version_compare(x, y);
-    // Composer leaves two different branches unordered; name order keeps this one total.
-    if (c == 0 && x.substr(0, 4) == "dev-" && y.substr(0, 4) == "dev-") return compare_bytes(x, y);
-    return c;
+    // Composer never orders two branches (only equality holds between them); name order
+    // keeps this order total. PHP's version_compare would not do: it is not antisymmetric
+    // where both canonical forms still have parts after a '.' that ends one of them
+    // ("dev-ma~$" canonicalizes to "dev.ma."), since it then looks at the first only.
+    if (x.substr(0, 4) == "dev-" && y.substr(0, 4) == "dev-") return compare_bytes(x, y);
+    return php_version_compare(x, y);
 }
 
 }  // namespace rtguard::detail::versions

@@ -46,6 +46,19 @@ TEST_CASE("maven ordering keeps ComparableVersion's intransitive triple instead 
     CHECK(compare_versions(VersionScheme::maven, "1.N-S0APSHOT", "1-alpha-2") < 0);
 }
 
+TEST_CASE("two Composer branches compare by name in both directions") {
+    // fuzz_version: PHP's version_compare said "dev-ma~$" < "dev-mav-ma230101ev-ma~n" and
+    // also the reverse, since "dev-ma~$" canonicalizes to "dev.ma." with a part left empty.
+    auto cmp = [](std::string_view a, std::string_view b) {
+        return compare_versions(VersionScheme::packagist, a, b);
+    };
+    CHECK(cmp("dev-ma~$", "dev-mav-ma230101ev-ma~n") ==
+          -cmp("dev-mav-ma230101ev-ma~n", "dev-ma~$"));
+    CHECK(cmp("dev-main", "dev-feature") > 0);
+    CHECK(cmp("dev-feature", "dev-main") < 0);
+    CHECK(cmp("dev-main", "dev-main") == 0);
+}
+
 TEST_CASE("dpkg ordering never reads past the end of the shorter version") {
     // fuzz_version: comparing "01\0\0..." with "01" walked the index of "01" past its end
     // and threw std::out_of_range out of a noexcept function (std::terminate).
