@@ -30,7 +30,8 @@ attack)
     echo "== download and execute: a copied binary under a new name in a writable directory"
     cp /bin/ls "$state/.cache-update" && "$state/.cache-update" / >/dev/null
     echo "== script run by an interpreter from /tmp"
-    printf 'id >/dev/null\n' >"$state/stage2.sh" && sh "$state/stage2.sh"
+    printf 'id >/dev/null\n' >/tmp/rtguard-demo-stage2.sh && sh /tmp/rtguard-demo-stage2.sh
+    rm -f /tmp/rtguard-demo-stage2.sh
     echo "== program started through the dynamic loader"
     for ld in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
         [ -x "$ld" ] && "$ld" /bin/true && break
