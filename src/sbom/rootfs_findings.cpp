@@ -9,6 +9,7 @@
 #include "core/json_writer.hpp"
 #include "rtguard/error.hpp"
 #include "rtguard/inventory.hpp"
+#include "sbom/package_use.hpp"
 
 namespace rtguard {
 
@@ -19,18 +20,6 @@ using simdjson::dom::element_type;
 namespace {
 
 constexpr std::size_t max_paths_per_finding = 5;
-
-int rank(PackageUse u) {
-    switch (u) {
-        case PackageUse::used:
-            return 0;
-        case PackageUse::pattern:
-            return 1;
-        case PackageUse::unused:
-            return 2;
-    }
-    return 2;
-}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -169,7 +158,7 @@ std::vector<FindingUse> order_findings_by_use(MatchResult& result, const UsageRe
             by_source.emplace(std::pair{u.source_name, u.source_version}, &u);
     }
     auto better = [](const PackageUsage* a, const PackageUsage* b) {
-        return !b || rank(a->use) < rank(b->use);
+        return !b || detail::use_rank(a->use) < detail::use_rank(b->use);
     };
 
     // The package a component is: same purl, else same name and version, else same name
@@ -208,8 +197,8 @@ std::vector<FindingUse> order_findings_by_use(MatchResult& result, const UsageRe
         rows.emplace_back(std::move(f), std::move(m));
     }
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return rank(a.second.known ? a.second.use : PackageUse::unused) <
-               rank(b.second.known ? b.second.use : PackageUse::unused);
+        return detail::use_rank(a.second.known ? a.second.use : PackageUse::unused) <
+               detail::use_rank(b.second.known ? b.second.use : PackageUse::unused);
     });
 
     std::vector<FindingUse> marks;

@@ -9,6 +9,7 @@
 #include "core/json_writer.hpp"
 #include "rtguard/error.hpp"
 #include "rtguard/inventory.hpp"
+#include "sbom/package_use.hpp"
 #include "sbom/rootfs_resolver.hpp"
 
 namespace rtguard {
@@ -96,18 +97,6 @@ private:
 
 void add_unique(std::vector<std::string>& v, const std::string& s) {
     if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
-}
-
-int rank(PackageUse u) {
-    switch (u) {
-        case PackageUse::used:
-            return 0;
-        case PackageUse::pattern:
-            return 1;
-        case PackageUse::unused:
-            return 2;
-    }
-    return 2;
 }
 
 // An array of paths, with a "<key>_hex" twin when a path is not UTF-8 (see JsonWriter).
@@ -307,7 +296,7 @@ std::string usage_to_table(const UsageReport& report) {
     for (const auto& u : report.packages)
         rows.push_back(&u);
     std::stable_sort(rows.begin(), rows.end(), [](const PackageUsage* a, const PackageUsage* b) {
-        return rank(a->use) < rank(b->use);
+        return detail::use_rank(a->use) < detail::use_rank(b->use);
     });
 
     std::size_t name_width = 7, version_width = 7;
