@@ -69,18 +69,53 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 agent_tgid = 0;
 const volatile __u32 dedupe = 1;
+const volatile __u64 hash_seed = 0xcbf29ce484222325ULL;
 
 /* Set by user space while running: whether any cgroup is watched (saves a lookup per syscall). */
 __u32 cgroups_watched = 0;
+
+/*
+ * Raised by user space after every change to watched_tgids or watched_cgroups from its side:
+ * a task's cached verdict (struct rtg_task) holds only while the generation it was made in is
+ * current. Changes made here (a child joining at fork, an exec ending the pending state) reach
+ * the tasks they concern directly.
+ */
+__u32 watch_gen = 1;
+
+/* Opens waiting in a task's cache for their path to be read at syscall exit. */
+__u32 open_retries_pending = 0;
+
+/*
+ * One bit per tgid that is in watched_tgids (the kernel's pids are below 2^22): the test every
+ * syscall of an unwatched process ends at, while no cgroup is watched, is one load from here.
+ * Set and cleared together with the map entries, by user space and by fork and exit.
+ */
+#define RTG_TGID_WORDS (1U << 16)
+__u64 watched_tgid_bits[RTG_TGID_WORDS];
+
+static __always_inline __u64 *tgid_word(__u32 tgid)
+{
+	return &watched_tgid_bits[(tgid >> 6) & (RTG_TGID_WORDS - 1)];
+}
+
+/* The tgid table (see RTG_TGID_ENTRY) and the workloads' slots, written by user space too. */
+__u64 tgid_table[RTG_TGID_TABLE];
+struct rtg_slot slots[RTG_WL_SLOTS];
+
+static __always_inline __u64 *tgid_entry(__u32 tgid)
+{
+	return &tgid_table[tgid & (RTG_TGID_TABLE - 1)];
+}
+
+static __always_inline struct rtg_slot *slot_of(__u32 slot)
+{
+	return &slots[slot & (RTG_WL_SLOTS - 1)];
+}
 
 struct rtg_scratch {
 	char buf[RTG_SCRATCH_SIZE];
 	const unsigned char *names[RTG_WALK_SLOTS];
 	__u32 path_total; /* see rtg_append_path */
-};
-
-struct rtg_bitmap {
-	__u64 bits[RTG_SYSCALL_BITS / 64];
 };
 
 /* An open whose path was not readable at entry, retried at exit. */
@@ -98,6 +133,25 @@ struct workload {
 	__u32 tree;
 	__u32 pending;		/* watched, but its first exec is still to come */
 	struct rtg_tree *entry; /* the watched_tgids value, for a tree */
+	__u32 slot;
+	__u32 pad;
+};
+
+/*
+ * What a task's syscalls need when the tgid table cannot answer (a cgroup's task, a tgid
+ * whose table entry another one holds): whether the task belongs to a watched workload,
+ * found once through the hash maps and then read from here, in the task itself.
+ */
+struct rtg_task {
+	__u32 gen;     /* watch_gen of the verdict; 0: none yet */
+	__u32 watched; /* the verdict: 1 when the task belongs to the workload below */
+	__u64 key;     /* as in struct workload */
+	__u64 cgroup;  /* the compared cgroup when the verdict was made (0 while none is watched) */
+	__u32 tree;
+	__u32 pending;
+	__u32 slot;
+	__u32 retry_set;	 /* retry holds an open */
+	struct open_retry retry; /* an open whose path is to be read at syscall exit */
 };
 
 struct {
@@ -121,24 +175,17 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct rtg_bitmap);
-} syscall_seen SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct rtg_dedupe_key);
 	__type(value, __u8);
 } dedupe_cache SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct open_retry);
-} open_retries SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rtg_task);
+} task_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -182,6 +229,7 @@ static __always_inline int current_workload(struct workload *wl)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct rtg_tree *tree;
+	__u32 *slot;
 	__u64 cgroup;
 
 	if (tgid == agent_tgid)
@@ -198,16 +246,86 @@ static __always_inline int current_workload(struct workload *wl)
 		wl->key = RTG_WL_TREE_BIT | tree->root;
 		wl->pending = tree->flags & RTG_TREE_PENDING_EXEC;
 		wl->entry = tree;
+		wl->slot = tree->slot;
 		return 1;
 	}
 
-	if (!bpf_map_lookup_elem(&watched_cgroups, &cgroup))
+	slot = bpf_map_lookup_elem(&watched_cgroups, &cgroup);
+	if (!slot)
 		return 0;
 	wl->tree = 0;
 	wl->key = cgroup;
 	wl->pending = 0;
 	wl->entry = NULL;
+	wl->slot = *slot;
 	return 1;
+}
+
+/*
+ * current_workload() through the task's cache: the maps are asked only when the cached
+ * verdict is stale, made in an older watch generation or, while cgroups are watched, in
+ * another cgroup. *tp is the task's cache entry, NULL when none could be made (then the maps
+ * answer every time).
+ */
+static __always_inline int cached_workload(struct task_struct *task, struct workload *wl,
+					   struct rtg_task **tp)
+{
+	__u32 gen = *(volatile __u32 *)&watch_gen;
+	struct workload fresh = {};
+	struct rtg_task *t;
+	__u64 cgroup = 0;
+
+	t = bpf_task_storage_get(&task_cache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	*tp = t;
+	if (!t)
+		return current_workload(wl);
+	if (cgroups_watched)
+		cgroup = bpf_get_current_cgroup_id();
+	if (t->gen != gen || t->cgroup != cgroup) {
+		t->watched = current_workload(&fresh);
+		t->key = fresh.key;
+		t->tree = fresh.tree;
+		t->pending = fresh.pending;
+		t->slot = fresh.slot;
+		t->cgroup = cgroup;
+		t->gen = gen;
+	}
+	if (!t->watched)
+		return 0;
+	wl->key = t->key;
+	wl->cgroup = t->cgroup;
+	wl->tree = t->tree;
+	wl->pending = t->pending;
+	wl->slot = t->slot;
+	wl->entry = NULL;
+	return 1;
+}
+
+/*
+ * The workload of the current task, for a syscall: from the tgid table where it holds the
+ * tgid, else 0 at once for a tgid not watched while no cgroup is, else through the task's
+ * cache. *tp is the task's cache entry when that was asked, NULL otherwise.
+ */
+static __always_inline int syscall_workload(struct task_struct *task, int btf, struct workload *wl,
+					    struct rtg_task **tp)
+{
+	__u32 tgid = btf ? task->tgid : BPF_CORE_READ(task, tgid);
+	__u64 e = *(volatile __u64 *)tgid_entry(tgid);
+	struct rtg_slot *sl;
+
+	*tp = NULL;
+	if ((__u32)e == tgid && tgid) {
+		sl = slot_of(e >> 32);
+		wl->slot = (e >> 32) & 0xffff;
+		wl->key = sl->key;
+		wl->tree = sl->tree;
+		wl->pending = (e >> 48) & RTG_TREE_PENDING_EXEC;
+		wl->entry = NULL;
+		return 1;
+	}
+	if (!cgroups_watched && !((*tgid_word(tgid) >> (tgid & 63)) & 1))
+		return 0;
+	return cached_workload(task, wl, tp);
 }
 
 static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
@@ -225,7 +343,7 @@ static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
 	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->tree = wl->tree;
-	h->cgroup_id = wl->cgroup;
+	h->cgroup_id = bpf_get_current_cgroup_id();
 
 	/*
 	 * The executable by identity: user space learns paths from exec records, and an exec
@@ -280,20 +398,31 @@ static __always_inline int send(void *rec, __u32 size, __u32 kind, struct rtg_de
  * walks of one exec alone pass the verifier's limit of a million instructions.
  */
 
-/* FNV-1a over scratch bytes [at, at + len), len < RTG_ARGV_MAX. */
+/*
+ * Hash of scratch bytes [at, at + len), len < RTG_ARGV_MAX, eight bytes a step: a path costs
+ * a few rounds, not one per byte. Seeded per load, so that no one can pick names that collide
+ * with what a workload has opened and have an open dropped as a repeat.
+ */
 __noinline __u64 rtg_hash(__u32 at, __u32 len)
 {
 	struct rtg_scratch *s = get_scratch();
-	__u64 h = 0xcbf29ce484222325ULL;
-	__u32 i;
+	__u32 i, words = len >> 3, left = len & 7;
+	__u64 h = hash_seed ^ len, w;
 
 	if (!s)
 		return 0;
-	for (i = 0; i < RTG_ARGV_MAX; i++) {
-		if (i >= len)
+	for (i = 0; i < RTG_ARGV_MAX / 8; i++) {
+		if (i >= words)
 			break;
-		h ^= (__u8)s->buf[(at + i) & RTG_BUF_MASK];
-		h *= 0x100000001b3ULL;
+		w = *(__u64 *)&s->buf[(at + i * 8) & RTG_BUF_MASK];
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 31;
+	}
+	if (left) {
+		w = *(__u64 *)&s->buf[(at + words * 8) & RTG_BUF_MASK];
+		w &= ~0ULL >> ((64 - left * 8) & 63);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 31;
 	}
 	return h;
 }
@@ -496,8 +625,19 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	if (!current_workload(&wl))
 		return 0;
 	if (wl.pending && wl.entry) {
+		struct rtg_task *t;
+
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		__u64 e = *(volatile __u64 *)tgid_entry(tgid);
+
 		wl.entry->flags &= ~RTG_TREE_PENDING_EXEC;
 		wl.pending = 0;
+		if ((__u32)e == tgid)
+			__sync_val_compare_and_swap(tgid_entry(tgid), e,
+						    e & ~((__u64)RTG_TREE_PENDING_EXEC << 48));
+		t = bpf_task_storage_get(&task_cache, bpf_get_current_task_btf(), NULL, 0);
+		if (t)
+			t->gen = 0;
 	}
 	s = get_scratch();
 	if (!s)
@@ -623,11 +763,16 @@ static __always_inline int on_fork(struct task_struct *child)
 	/* A child of a watched tree joins the tree; cgroup membership is inherited anyway. */
 	if (wl.tree) {
 		tree.root = wl.tree;
+		tree.slot = wl.slot;
 		if (bpf_map_update_elem(&watched_tgids, &child_tgid, &tree, BPF_ANY)) {
 			count(&error_counts, RTG_ERR_TRACK_FULL);
 			count(&lost_counts, RTG_EV_FORK);
 			return 0;
 		}
+		__sync_fetch_and_or(tgid_word(child_tgid), 1ULL << (child_tgid & 63));
+		/* The table entry, unless another watched tgid holds it. */
+		__sync_val_compare_and_swap(tgid_entry(child_tgid), 0,
+					    RTG_TGID_ENTRY(child_tgid, wl.slot, 0));
 	}
 
 	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
@@ -669,8 +814,14 @@ static __always_inline int on_task_exit(struct task_struct *p)
 		return 0;
 	if (!current_workload(&wl))
 		return 0;
-	if (wl.tree)
+	if (wl.tree) {
+		__u64 e = *(volatile __u64 *)tgid_entry(tgid);
+
+		if ((__u32)e == tgid)
+			__sync_val_compare_and_swap(tgid_entry(tgid), e, 0);
+		__sync_fetch_and_and(tgid_word(tgid), ~(1ULL << (tgid & 63)));
 		bpf_map_delete_elem(&watched_tgids, &tgid);
+	}
 	if (wl.pending)
 		return 0;
 
@@ -703,19 +854,8 @@ int BPF_PROG(exit_raw, struct task_struct *p)
 /* Sends a syscall record the first time a workload uses the syscall. */
 static __always_inline void first_use(const struct workload *wl, __u32 nr)
 {
-	struct rtg_bitmap zero = {}, *bm;
+	__u64 bit = 1ULL << (nr & 63), old, *word;
 	struct rtg_syscall *r;
-	__u64 bit, old, *word;
-
-	bm = bpf_map_lookup_elem(&syscall_seen, &wl->key);
-	if (!bm) {
-		bpf_map_update_elem(&syscall_seen, &wl->key, &zero, BPF_NOEXIST);
-		bm = bpf_map_lookup_elem(&syscall_seen, &wl->key);
-		if (!bm) {
-			count(&error_counts, RTG_ERR_BITMAP_FULL);
-			return;
-		}
-	}
 
 	/*
 	 * Almost every call finds its bit set: a plain load settles it without the locked
@@ -723,8 +863,7 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 	 * CPUs running the workload. The fetch-or makes one CPU the winner when threads race on
 	 * a first use.
 	 */
-	bit = 1ULL << (nr & 63);
-	word = &bm->bits[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)];
+	word = &slot_of(wl->slot)->seen[(nr >> 6) & (RTG_SYSCALL_BITS / 64 - 1)];
 	if (*(volatile __u64 *)word & bit)
 		return;
 	old = __sync_fetch_and_or(word, bit);
@@ -744,8 +883,8 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 	bpf_ringbuf_submit(r, 0);
 }
 
-static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 dirfd,
-				   const char *upath, __u32 open_flags, int retry)
+static __always_inline int on_open(const struct workload *wl, struct rtg_task *t, __s32 nr,
+				   __s32 dirfd, const char *upath, __u32 open_flags, int retry)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rtg_dedupe_key key = {};
@@ -770,13 +909,18 @@ static __always_inline int on_open(const struct workload *wl, __s32 nr, __s32 di
 	 * has read the path itself. A path unreadable even then is a lost event.
 	 */
 	n = bpf_probe_read_user_str(&o->data[RTG_OPEN_PATH_SPOT], RTG_FILENAME_MAX, upath);
-	if (n < 0 && !retry) {
-		struct open_retry later = {
-			.upath = (__u64)upath, .open_flags = open_flags, .dirfd = dirfd, .nr = nr};
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-		if (!bpf_map_update_elem(&open_retries, &tid, &later, BPF_ANY))
-			return 0;
+	if (n < 0 && !retry && !t)
+		t = bpf_task_storage_get(&task_cache, bpf_get_current_task_btf(), NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (n < 0 && !retry && t) {
+		if (!t->retry_set)
+			__sync_fetch_and_add(&open_retries_pending, 1);
+		t->retry.upath = (__u64)upath;
+		t->retry.open_flags = open_flags;
+		t->retry.dirfd = dirfd;
+		t->retry.nr = nr;
+		t->retry_set = 1;
+		return 0;
 	}
 	if (n < 0) {
 		count(&error_counts, RTG_ERR_READ);
@@ -977,8 +1121,13 @@ static __always_inline int on_io_uring(const struct workload *wl, __u32 op, __u3
 	return 0;
 }
 
+/* A syscall argument: a plain load under BTF, a helper call otherwise. */
+#define SYS_ARG(regs, reg, btf) ((btf) ? (regs)->reg : BPF_CORE_READ(regs, reg))
+
 static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 {
+	struct task_struct *task;
+	struct rtg_task *t;
 	struct workload wl;
 	__u64 how_flags = 0;
 	__u32 status;
@@ -987,14 +1136,14 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 	/* Only watched workloads, only native 64-bit syscalls. */
 	if (id < 0 || id >= RTG_SYSCALL_BITS)
 		return 0;
-	if (!current_workload(&wl))
+	task = bpf_get_current_task_btf();
+	if (!syscall_workload(task, btf, &wl, &t))
 		return 0;
 	/* A tp_btf program may load from the task directly, without a helper call. */
 	if (btf)
-		status = bpf_get_current_task_btf()->thread_info.status;
+		status = task->thread_info.status;
 	else
-		status = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
-				       thread_info.status);
+		status = BPF_CORE_READ(task, thread_info.status);
 	if (status & TS_COMPAT)
 		return 0;
 
@@ -1011,32 +1160,32 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 
 	switch (id) {
 	case NR_OPEN:
-		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
-			       BPF_CORE_READ(regs, si), 0);
+		return on_open(&wl, t, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
+			       SYS_ARG(regs, si, btf), 0);
 	case NR_CREAT:
-		return on_open(&wl, id, AT_FDCWD, (const char *)BPF_CORE_READ(regs, di),
+		return on_open(&wl, t, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
 			       O_CREAT | O_WRONLY | O_TRUNC, 0);
 	case NR_OPENAT:
-		return on_open(&wl, id, BPF_CORE_READ(regs, di),
-			       (const char *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx), 0);
+		return on_open(&wl, t, id, SYS_ARG(regs, di, btf),
+			       (const char *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf), 0);
 	case NR_OPENAT2:
 		/* struct open_how starts with the __u64 flags. */
-		how = (void *)BPF_CORE_READ(regs, dx);
+		how = (void *)SYS_ARG(regs, dx, btf);
 		bpf_probe_read_user(&how_flags, sizeof(how_flags), how);
-		return on_open(&wl, id, BPF_CORE_READ(regs, di),
-			       (const char *)BPF_CORE_READ(regs, si), (__u32)how_flags, 0);
+		return on_open(&wl, t, id, SYS_ARG(regs, di, btf),
+			       (const char *)SYS_ARG(regs, si, btf), (__u32)how_flags, 0);
 	case NR_CONNECT:
-		return on_sockaddr(&wl, RTG_NET_CONNECT, BPF_CORE_READ(regs, di),
-				   (const void *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+		return on_sockaddr(&wl, RTG_NET_CONNECT, SYS_ARG(regs, di, btf),
+				   (const void *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf));
 	case NR_BIND:
-		return on_sockaddr(&wl, RTG_NET_BIND, BPF_CORE_READ(regs, di),
-				   (const void *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx));
+		return on_sockaddr(&wl, RTG_NET_BIND, SYS_ARG(regs, di, btf),
+				   (const void *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf));
 	case NR_LISTEN:
-		return on_sock(&wl, RTG_NET_LISTEN, BPF_CORE_READ(regs, di));
+		return on_sock(&wl, RTG_NET_LISTEN, SYS_ARG(regs, di, btf));
 	case NR_IO_URING_SETUP:
-		return on_io_uring(&wl, RTG_URING_SETUP, BPF_CORE_READ(regs, di));
+		return on_io_uring(&wl, RTG_URING_SETUP, SYS_ARG(regs, di, btf));
 	case NR_IO_URING_ENTER:
-		return on_io_uring(&wl, RTG_URING_ENTER, BPF_CORE_READ(regs, si));
+		return on_io_uring(&wl, RTG_URING_ENTER, SYS_ARG(regs, si, btf));
 	}
 	return 0;
 }
@@ -1057,31 +1206,39 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
  * accept returns the new socket: it exists only on the way out. An open whose path could not
  * be read at entry is retried here.
  */
-static __always_inline int on_sys_exit(long id, long ret)
+static __always_inline int on_sys_exit(long id, long ret, int btf)
 {
-	struct open_retry *pending, later;
-	struct workload wl;
-	__u32 tid;
+	struct task_struct *task;
+	struct open_retry later;
+	struct rtg_task *t;
+	struct workload wl = {};
 
 	switch (id) {
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
-		if (ret < 0 || !current_workload(&wl) || wl.pending)
+		if (ret < 0)
+			return 0;
+		task = bpf_get_current_task_btf();
+		if (!syscall_workload(task, btf, &wl, &t) || wl.pending)
 			return 0;
 		return on_sock(&wl, RTG_NET_ACCEPT, ret);
 	case NR_OPEN:
 	case NR_CREAT:
 	case NR_OPENAT:
 	case NR_OPENAT2:
-		tid = (__u32)bpf_get_current_pid_tgid();
-		pending = bpf_map_lookup_elem(&open_retries, &tid);
-		if (!pending)
+		/* Retries are rare: while none waits, an open's exit costs nothing more. */
+		if (!*(volatile __u32 *)&open_retries_pending)
 			return 0;
-		later = *pending;
-		bpf_map_delete_elem(&open_retries, &tid);
-		if (!current_workload(&wl) || wl.pending)
+		task = bpf_get_current_task_btf();
+		t = bpf_task_storage_get(&task_cache, task, NULL, 0);
+		if (!t || !t->retry_set)
 			return 0;
-		return on_open(&wl, later.nr, later.dirfd, (const char *)later.upath,
+		later = t->retry;
+		t->retry_set = 0;
+		__sync_fetch_and_add(&open_retries_pending, -1);
+		if (!syscall_workload(task, btf, &wl, &t) || wl.pending)
+			return 0;
+		return on_open(&wl, t, later.nr, later.dirfd, (const char *)later.upath,
 			       later.open_flags, 1);
 	}
 	return 0;
@@ -1091,11 +1248,11 @@ static __always_inline int on_sys_exit(long id, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs->orig_ax, ret);
+	return on_sys_exit(regs->orig_ax, ret, 1);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret, 0);
 }

@@ -66,7 +66,7 @@
 #define RTG_ERR_READ 0	      /* a kernel or user memory read failed */
 #define RTG_ERR_PATH_TRUNC 1  /* a path was truncated */
 #define RTG_ERR_TRACK_FULL 2  /* a forked child could not be added to the watched tgids */
-#define RTG_ERR_BITMAP_FULL 3 /* a workload's syscall bitmap could not be created */
+#define RTG_ERR_BITMAP_FULL 3 /* no longer counted: every workload's bitmap is in its slot */
 #define RTG_ERR_DEDUPE 4      /* a dedupe entry could not be inserted (event sent anyway) */
 #define RTG_ERR_MAX 5
 
@@ -150,11 +150,36 @@ struct rtg_io_uring {
 	__u32 count; /* setup: entries asked for; enter: entries to submit */
 };
 
-/* The value of a watched tgid: the root of its process tree. */
+/*
+ * Workloads watched at once. Each has a slot, given by user space when it starts watching:
+ * the slot holds the workload's key and the syscalls it has used (see struct rtg_slot).
+ */
+#define RTG_WL_SLOTS 4096
+
+struct rtg_slot {
+	__u64 key;  /* RTG_WL_TREE_BIT | root tgid, or the cgroup id */
+	__u32 tree; /* root tgid, 0 for a cgroup */
+	__u32 pad;
+	__u64 seen[RTG_SYSCALL_BITS / 64]; /* syscalls reported for the workload */
+};
+
+/* The value of a watched tgid: the root of its process tree and the tree's slot. */
 struct rtg_tree {
 	__u32 root;
 	__u32 flags; /* RTG_TREE_* */
+	__u32 slot;
+	__u32 pad;
 };
+
+/*
+ * An entry of the tgid table, the fast way from a tgid to its slot: tgid in bits 0-31, slot
+ * in 32-47, RTG_TREE_* flags in 48-63; 0 is a free entry. Entry tgid & (RTG_TGID_TABLE - 1)
+ * holds a watched tgid unless another watched tgid holds it already; the maps stay the
+ * authority.
+ */
+#define RTG_TGID_TABLE (1U << 16)
+#define RTG_TGID_ENTRY(tgid, slot, flags)                                                          \
+	((__u64)(__u32)(tgid) | ((__u64)((slot)&0xffff) << 32) | ((__u64)((flags)&0xffff) << 48))
 
 /*
  * A process user space started for watching: between fork and its first exec it runs the
@@ -196,5 +221,8 @@ RTG_STATIC_ASSERT(__builtin_offsetof(struct rtg_net, data) == 112, "rtg_net.data
 RTG_STATIC_ASSERT(sizeof(struct rtg_syscall) == 80, "rtg_syscall layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_io_uring) == 80, "rtg_io_uring layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_dedupe_key) == 32, "rtg_dedupe_key layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_slot) == 80, "rtg_slot layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_tree) == 16, "rtg_tree layout");
+RTG_STATIC_ASSERT(RTG_WL_SLOTS <= 0x10000, "slots fit a tgid table entry");
 
 #endif /* RTGUARD_ABI_H */

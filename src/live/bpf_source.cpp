@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -25,6 +26,9 @@
 #include <bpf/libbpf.h>
 #include <fmt/core.h>
 
+// Before the skeleton, whose global data has the ABI's types.
+#include "rtguard_abi.h"
+
 #include "live/decode.hpp"
 #include "live/hooks.hpp"
 #include "live/load_errors.hpp"
@@ -33,7 +37,6 @@
 #include "rtguard/live.hpp"
 #include "rtguard/log.hpp"
 #include "rtguard/workload.hpp"
-#include "rtguard_abi.h"
 
 namespace rtguard {
 namespace {
@@ -217,6 +220,7 @@ struct BpfSource::Impl {
 
     std::unordered_map<std::uint32_t, std::string> tree_keys;    // tree root -> workload
     std::unordered_map<std::uint64_t, std::string> cgroup_keys;  // cgroup id -> workload
+    std::unordered_map<std::uint64_t, std::uint32_t> slots;      // kernel workload key -> slot
     std::unordered_map<std::uint32_t, std::string> exe_of;       // tgid -> executable
     struct FileKey {
         std::uint64_t dev, ino;
@@ -255,6 +259,9 @@ struct BpfSource::Impl {
         // Configure: who we are, the dedupe switch, map sizes.
         skel->rodata->agent_tgid = static_cast<__u32>(getpid());
         skel->rodata->dedupe = options.dedupe ? 1 : 0;
+        // The dedupe hash's seed: unknown outside, so names cannot be chosen to collide.
+        std::uint64_t seed = 0;
+        if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) skel->rodata->hash_seed = seed;
         bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(options.ring_buffer_bytes));
         bpf_map__set_max_entries(skel->maps.dedupe_cache,
                                  options.dedupe ? static_cast<__u32>(options.dedupe_entries) : 1);
@@ -451,12 +458,49 @@ struct BpfSource::Impl {
                           static_cast<std::int64_t>(clock_ns(CLOCK_BOOTTIME));
     }
 
+    /// Tasks cache whether they are watched; a change to the watched maps from here makes
+    /// every cached verdict stale (the BPF side renews it on the task's next syscall).
+    void new_watch_generation() {
+        auto* gen = &skel->data->watch_gen;
+        __atomic_store_n(gen, *gen + 1 == 0 ? 1 : *gen + 1, __ATOMIC_RELEASE);
+    }
+
+    /// The kernel-side slot of a workload (its key and the syscalls it used), made the
+    /// first time the workload is watched.
+    std::uint32_t slot_for(std::uint64_t key, std::uint32_t tree) {
+        if (auto it = slots.find(key); it != slots.end()) return it->second;
+        auto n = static_cast<std::uint32_t>(slots.size());
+        if (n == RTG_WL_SLOTS)
+            throw Error(errc::limit_exceeded,
+                        fmt::format("cannot watch more than {} workloads at once", RTG_WL_SLOTS));
+        auto& slot = skel->bss->slots[n];
+        std::memset(&slot, 0, sizeof(slot));
+        slot.key = key;
+        slot.tree = tree;
+        __atomic_thread_fence(__ATOMIC_RELEASE);  // filled before any map names it
+        slots.emplace(key, n);
+        return n;
+    }
+
     void add_tgid(pid_t pid, pid_t root, std::uint32_t flags = 0) {
-        __u32 key = static_cast<__u32>(pid);
-        rtg_tree value{static_cast<__u32>(root), flags};
-        if (bpf_map__update_elem(skel->maps.watched_tgids, &key, sizeof(key), &value, sizeof(value),
-                                 BPF_ANY) != 0)
+        auto tgid = static_cast<__u32>(pid);
+        auto slot = slot_for(RTG_WL_TREE_BIT | static_cast<__u32>(root), static_cast<__u32>(root));
+        rtg_tree value{static_cast<__u32>(root), flags, slot, 0};
+        if (bpf_map__update_elem(skel->maps.watched_tgids, &tgid, sizeof(tgid), &value,
+                                 sizeof(value), BPF_ANY) != 0)
             throw Error::from_errno(errno, fmt::format("cannot watch process {}", pid));
+        __atomic_fetch_or(&skel->bss->watched_tgid_bits[(tgid >> 6) & 0xffff],
+                          std::uint64_t{1} << (tgid & 63), __ATOMIC_RELEASE);
+
+        // The tgid table's entry, unless another watched tgid holds it (the maps answer then).
+        auto* entry = &skel->bss->tgid_table[tgid & (RTG_TGID_TABLE - 1)];
+        std::uint64_t want = RTG_TGID_ENTRY(tgid, slot, flags);
+        std::uint64_t have = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
+        while ((have == 0 || static_cast<__u32>(have) == tgid) &&
+               !__atomic_compare_exchange_n(entry, &have, want, false, __ATOMIC_RELEASE,
+                                            __ATOMIC_ACQUIRE)) {
+        }
+        new_watch_generation();
     }
 };
 
@@ -549,12 +593,13 @@ std::string BpfSource::watch_cgroup(const std::string& path, std::string key) {
         throw Error::from_errno(errno, "cannot identify the cgroup", path);
 
     if (key.empty()) key = cgroup_path_workload_key(path, id);
-    __u32 one = 1;
-    if (bpf_map__update_elem(impl_->skel->maps.watched_cgroups, &id, sizeof(id), &one, sizeof(one),
-                             BPF_ANY) != 0)
+    __u32 slot = impl_->slot_for(id, 0);
+    if (bpf_map__update_elem(impl_->skel->maps.watched_cgroups, &id, sizeof(id), &slot,
+                             sizeof(slot), BPF_ANY) != 0)
         throw Error::from_errno(errno, "cannot watch the cgroup", path);
     impl_->cgroup_keys[id] = key;
     impl_->skel->bss->cgroups_watched = 1;
+    impl_->new_watch_generation();
     return key;
 }
 
