@@ -70,6 +70,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 agent_tgid = 0;
 const volatile __u32 dedupe = 1;
 const volatile __u64 hash_seed = 0xcbf29ce484222325ULL;
+const volatile __u32 lookup_tables = 1; /* 0: tgid and cgroup tables stay empty */
 
 /* Set by user space while running: whether any cgroup is watched (saves a lookup per syscall). */
 __u32 cgroups_watched = 0;
@@ -100,6 +101,7 @@ static __always_inline __u64 *tgid_word(__u32 tgid)
 
 /* The tgid table (see RTG_TGID_ENTRY) and the workloads' slots, written by user space too. */
 __u64 tgid_table[RTG_TGID_TABLE];
+struct rtg_cgroup_entry cgroup_table[RTG_CGROUP_TABLE];
 struct rtg_slot slots[RTG_WL_SLOTS];
 
 static __always_inline __u64 *tgid_entry(__u32 tgid)
@@ -146,7 +148,7 @@ struct rtg_task {
 	__u32 gen;     /* watch_gen of the verdict; 0: none yet */
 	__u32 watched; /* the verdict: 1 when the task belongs to the workload below */
 	__u64 key;     /* as in struct workload */
-	__u64 cgroup;  /* the compared cgroup when the verdict was made (0 while none is watched) */
+	__u64 cgroup;
 	__u32 tree;
 	__u32 pending;
 	__u32 slot;
@@ -262,10 +264,10 @@ static __always_inline int current_workload(struct workload *wl)
 }
 
 /*
- * current_workload() through the task's cache: the maps are asked only when the cached
- * verdict is stale, made in an older watch generation or, while cgroups are watched, in
- * another cgroup. *tp is the task's cache entry, NULL when none could be made (then the maps
- * answer every time).
+ * current_workload() through the task's cache, for a tree's tgid that the tgid table does not
+ * hold: the maps are asked only when the cached verdict was made in an older watch
+ * generation. A verdict by cgroup is not kept (the task may move). *tp is the task's cache
+ * entry, NULL when none could be made (then the maps answer every time).
  */
 static __always_inline int cached_workload(struct task_struct *task, struct workload *wl,
 					   struct rtg_task **tp)
@@ -273,22 +275,19 @@ static __always_inline int cached_workload(struct task_struct *task, struct work
 	__u32 gen = *(volatile __u32 *)&watch_gen;
 	struct workload fresh = {};
 	struct rtg_task *t;
-	__u64 cgroup = 0;
 
 	t = bpf_task_storage_get(&task_cache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	*tp = t;
 	if (!t)
 		return current_workload(wl);
-	if (cgroups_watched)
-		cgroup = bpf_get_current_cgroup_id();
-	if (t->gen != gen || t->cgroup != cgroup) {
+	if (t->gen != gen) {
 		t->watched = current_workload(&fresh);
 		t->key = fresh.key;
 		t->tree = fresh.tree;
 		t->pending = fresh.pending;
 		t->slot = fresh.slot;
-		t->cgroup = cgroup;
-		t->gen = gen;
+		t->cgroup = fresh.cgroup;
+		t->gen = fresh.tree || !t->watched ? gen : 0;
 	}
 	if (!t->watched)
 		return 0;
@@ -301,17 +300,30 @@ static __always_inline int cached_workload(struct task_struct *task, struct work
 	return 1;
 }
 
+/* The task's cgroup v2 id: under BTF four plain loads, the helper call otherwise. */
+static __always_inline __u64 task_cgroup_id(struct task_struct *task, int btf)
+{
+	if (btf)
+		return task->cgroups->dfl_cgrp->kn->id;
+	return bpf_get_current_cgroup_id();
+}
+
 /*
- * The workload of the current task, for a syscall: from the tgid table where it holds the
- * tgid, else 0 at once for a tgid not watched while no cgroup is, else through the task's
- * cache. *tp is the task's cache entry when that was asked, NULL otherwise.
+ * The workload of the current task, for a syscall, by plain loads wherever they can tell:
+ * the tgid table for a process tree's member, else the tgid bitmap (not in a tree), then,
+ * while cgroups are watched, the cgroup table. Only a tree's tgid whose table entry another
+ * holds, and a cgroup whose entry collided, take the maps. *tp is the task's cache entry
+ * when that was asked, NULL otherwise.
  */
 static __always_inline int syscall_workload(struct task_struct *task, int btf, struct workload *wl,
 					    struct rtg_task **tp)
 {
 	__u32 tgid = btf ? task->tgid : BPF_CORE_READ(task, tgid);
 	__u64 e = *(volatile __u64 *)tgid_entry(tgid);
+	struct rtg_cgroup_entry *c;
 	struct rtg_slot *sl;
+	__u64 cgroup;
+	__u32 *slot;
 
 	*tp = NULL;
 	if ((__u32)e == tgid && tgid) {
@@ -323,9 +335,29 @@ static __always_inline int syscall_workload(struct task_struct *task, int btf, s
 		wl->entry = NULL;
 		return 1;
 	}
-	if (!cgroups_watched && !((*tgid_word(tgid) >> (tgid & 63)) & 1))
+	if ((*tgid_word(tgid) >> (tgid & 63)) & 1)
+		return cached_workload(task, wl, tp);
+	if (!cgroups_watched || tgid == agent_tgid)
 		return 0;
-	return cached_workload(task, wl, tp);
+
+	cgroup = task_cgroup_id(task, btf);
+	c = &cgroup_table[cgroup & (RTG_CGROUP_TABLE - 1)];
+	if (*(volatile __u64 *)&c->id == cgroup && cgroup) {
+		wl->slot = c->slot;
+	} else if (c->collided) {
+		slot = bpf_map_lookup_elem(&watched_cgroups, &cgroup);
+		if (!slot)
+			return 0;
+		wl->slot = *slot;
+	} else {
+		return 0;
+	}
+	wl->key = cgroup;
+	wl->cgroup = cgroup;
+	wl->tree = 0;
+	wl->pending = 0;
+	wl->entry = NULL;
+	return 1;
 }
 
 static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
@@ -771,8 +803,9 @@ static __always_inline int on_fork(struct task_struct *child)
 		}
 		__sync_fetch_and_or(tgid_word(child_tgid), 1ULL << (child_tgid & 63));
 		/* The table entry, unless another watched tgid holds it. */
-		__sync_val_compare_and_swap(tgid_entry(child_tgid), 0,
-					    RTG_TGID_ENTRY(child_tgid, wl.slot, 0));
+		if (lookup_tables)
+			__sync_val_compare_and_swap(tgid_entry(child_tgid), 0,
+						    RTG_TGID_ENTRY(child_tgid, wl.slot, 0));
 	}
 
 	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);

@@ -182,6 +182,18 @@ struct rtg_tree {
 	((__u64)(__u32)(tgid) | ((__u64)((slot)&0xffff) << 32) | ((__u64)((flags)&0xffff) << 48))
 
 /*
+ * The cgroup table, the fast way from a watched cgroup's id to its slot: a cgroup sits at
+ * entry id & (RTG_CGROUP_TABLE - 1) unless another holds it, which then is marked collided
+ * (ask watched_cgroups). An entry neither holding the id nor collided means: not watched.
+ */
+#define RTG_CGROUP_TABLE (1U << 13)
+struct rtg_cgroup_entry {
+	__u64 id; /* 0: free */
+	__u32 slot;
+	__u32 collided;
+};
+
+/*
  * A process user space started for watching: between fork and its first exec it runs the
  * starter's code, which is not the workload's. It produces no records but the exec (and the
  * first use of execve), which clears the flag.
@@ -223,6 +235,7 @@ RTG_STATIC_ASSERT(sizeof(struct rtg_io_uring) == 80, "rtg_io_uring layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_dedupe_key) == 32, "rtg_dedupe_key layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_slot) == 80, "rtg_slot layout");
 RTG_STATIC_ASSERT(sizeof(struct rtg_tree) == 16, "rtg_tree layout");
+RTG_STATIC_ASSERT(sizeof(struct rtg_cgroup_entry) == 16, "rtg_cgroup_entry layout");
 RTG_STATIC_ASSERT(RTG_WL_SLOTS <= 0x10000, "slots fit a tgid table entry");
 
 #endif /* RTGUARD_ABI_H */

@@ -29,6 +29,11 @@ struct BpfSourceOptions {
     /// Processes of watched trees the kernel can track; a fork beyond it is reported lost.
     std::size_t max_tree_processes = 65536;
     std::size_t max_cgroups = 1024;  ///< cgroups that can be watched at once
+    /// The kernel finds a watched process's workload in a table indexed by tgid, and a
+    /// watched cgroup in one indexed by cgroup id, falling back to hash maps for what the
+    /// tables cannot hold. Off (for tests), the tables stay empty and every lookup takes the
+    /// maps.
+    bool lookup_tables = true;
     /// Which kernel hooks to use: empty picks the first hook set the kernel accepts, in the
     /// order "tp_btf", "raw_tp"; a name forces that set.
     std::string hook_set;

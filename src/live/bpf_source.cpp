@@ -259,6 +259,7 @@ struct BpfSource::Impl {
         // Configure: who we are, the dedupe switch, map sizes.
         skel->rodata->agent_tgid = static_cast<__u32>(getpid());
         skel->rodata->dedupe = options.dedupe ? 1 : 0;
+        skel->rodata->lookup_tables = options.lookup_tables ? 1 : 0;
         // The dedupe hash's seed: unknown outside, so names cannot be chosen to collide.
         std::uint64_t seed = 0;
         if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) skel->rodata->hash_seed = seed;
@@ -496,7 +497,7 @@ struct BpfSource::Impl {
         auto* entry = &skel->bss->tgid_table[tgid & (RTG_TGID_TABLE - 1)];
         std::uint64_t want = RTG_TGID_ENTRY(tgid, slot, flags);
         std::uint64_t have = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
-        while ((have == 0 || static_cast<__u32>(have) == tgid) &&
+        while (options.lookup_tables && (have == 0 || static_cast<__u32>(have) == tgid) &&
                !__atomic_compare_exchange_n(entry, &have, want, false, __ATOMIC_RELEASE,
                                             __ATOMIC_ACQUIRE)) {
         }
@@ -597,6 +598,18 @@ std::string BpfSource::watch_cgroup(const std::string& path, std::string key) {
     if (bpf_map__update_elem(impl_->skel->maps.watched_cgroups, &id, sizeof(id), &slot,
                              sizeof(slot), BPF_ANY) != 0)
         throw Error::from_errno(errno, "cannot watch the cgroup", path);
+
+    // The cgroup table's entry, or, when another cgroup holds it, the mark that sends lookups
+    // of this entry to the map.
+    auto& entry = impl_->skel->bss->cgroup_table[id & (RTG_CGROUP_TABLE - 1)];
+    if (!impl_->options.lookup_tables) {
+        __atomic_store_n(&entry.collided, 1, __ATOMIC_RELEASE);
+    } else if (__atomic_load_n(&entry.id, __ATOMIC_ACQUIRE) == 0) {
+        entry.slot = slot;
+        __atomic_store_n(&entry.id, id, __ATOMIC_RELEASE);
+    } else if (entry.id != id) {
+        __atomic_store_n(&entry.collided, 1, __ATOMIC_RELEASE);
+    }
     impl_->cgroup_keys[id] = key;
     impl_->skel->bss->cgroups_watched = 1;
     impl_->new_watch_generation();

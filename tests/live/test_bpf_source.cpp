@@ -73,12 +73,16 @@ TEST_CASE("without root the source refuses with errc::unsupported and says why")
     CHECK(result.find("needs root") != std::string::npos);
 }
 
-TEST_CASE("both hook sets load and report the same exec, fork and exit") {
+TEST_CASE("both hook sets load and report the same exec, fork and exit, with or without tables") {
     RTGUARD_REQUIRE_LIVE();
-    for (const char* hooks : {"tp_btf", "raw_tp"}) {
+    for (int variant = 0; variant < 4; ++variant) {
+        const char* hooks = variant % 2 ? "raw_tp" : "tp_btf";
+        bool tables = variant < 2;
         CAPTURE(hooks);
+        CAPTURE(tables);
         BpfSourceOptions o;
         o.hook_set = hooks;
+        o.lookup_tables = tables;
         BpfSource source(o);
         CHECK(source.hook_set() == hooks);
         Run run = run_watched(source, {"/bin/sh", "-c", "/bin/true; exit 3"});
@@ -238,27 +242,33 @@ TEST_CASE("syscalls are reported once per workload at first use, io_uring setup 
         "import ctypes\n"
         "params = ctypes.create_string_buffer(120)\n"
         "ctypes.CDLL(None, use_errno=True).syscall(425, 8, params)\n";
-    BpfSource source;
-    Run run = run_watched(source, {"/usr/bin/python3", "-c", code});
+    // Through the lookup tables and through the maps alone.
+    for (bool tables : {true, false}) {
+        CAPTURE(tables);
+        BpfSourceOptions o;
+        o.lookup_tables = tables;
+        BpfSource source(o);
+        Run run = run_watched(source, {"/usr/bin/python3", "-c", code});
 
-    std::map<std::int32_t, int> seen;
-    for (const auto* e : of_kind(run.events, EventKind::syscall)) {
-        ++seen[e->syscall_nr];
-        CHECK(e->workload == run.workload);
-    }
-    // Not a structured binding: clang 14 cannot capture one in doctest's lambda.
-    for (const auto& entry : seen) {
-        CAPTURE(entry.first);
-        CHECK(entry.second == 1);
-    }
-    CHECK(seen.count(59));   // execve
-    CHECK(seen.count(257));  // openat
-    CHECK(seen.count(425));  // io_uring_setup
+        std::map<std::int32_t, int> seen;
+        for (const auto* e : of_kind(run.events, EventKind::syscall)) {
+            ++seen[e->syscall_nr];
+            CHECK(e->workload == run.workload);
+        }
+        // Not a structured binding: clang 14 cannot capture one in doctest's lambda.
+        for (const auto& entry : seen) {
+            CAPTURE(entry.first);
+            CHECK(entry.second == 1);
+        }
+        CHECK(seen.count(59));   // execve
+        CHECK(seen.count(257));  // openat
+        CHECK(seen.count(425));  // io_uring_setup
 
-    auto uring = of_kind(run.events, EventKind::io_uring);
-    REQUIRE(uring.size() == 1);
-    CHECK(uring[0]->uring_op == IoUringOp::setup);
-    CHECK(uring[0]->uring_count == 8);
+        auto uring = of_kind(run.events, EventKind::io_uring);
+        REQUIRE(uring.size() == 1);
+        CHECK(uring[0]->uring_op == IoUringOp::setup);
+        CHECK(uring[0]->uring_count == 8);
+    }
 }
 
 TEST_CASE("events of other processes on the machine are never reported") {
@@ -268,35 +278,40 @@ TEST_CASE("events of other processes on the machine are never reported") {
     std::filesystem::copy_file("/bin/cat", outsider);
     std::string loop = "for i in $(seq 200); do " + outsider + " /etc/hostname >/dev/null; done";
 
-    BpfSource source;
-    // An unwatched process tree busy the whole time, started before and after the workload.
-    pid_t other = 0;
-    std::vector<std::string> other_argv{"/bin/sh", "-c", loop};
-    std::vector<char*> args;
-    for (auto& a : other_argv)
-        args.push_back(a.data());
-    args.push_back(nullptr);
-    REQUIRE(posix_spawn(&other, "/bin/sh", nullptr, nullptr, args.data(), environ) == 0);
+    for (bool tables : {true, false}) {
+        CAPTURE(tables);
+        BpfSourceOptions o;
+        o.lookup_tables = tables;
+        BpfSource source(o);
+        // An unwatched process tree busy the whole time, started before and after the workload.
+        pid_t other = 0;
+        std::vector<std::string> other_argv{"/bin/sh", "-c", loop};
+        std::vector<char*> args;
+        for (auto& a : other_argv)
+            args.push_back(a.data());
+        args.push_back(nullptr);
+        REQUIRE(posix_spawn(&other, "/bin/sh", nullptr, nullptr, args.data(), environ) == 0);
 
-    Run run = run_watched(
-        source, {"/bin/sh", "-c", "for i in 1 2 3 4 5; do cat /etc/hostname; done >/dev/null"});
-    int status = 0;
-    waitpid(other, &status, 0);
+        Run run = run_watched(
+            source, {"/bin/sh", "-c", "for i in 1 2 3 4 5; do cat /etc/hostname; done >/dev/null"});
+        int status = 0;
+        waitpid(other, &status, 0);
 
-    // Every event comes from the watched root or a process it forked.
-    std::set<std::uint32_t> tree{static_cast<std::uint32_t>(run.pid)};
-    for (const auto& e : run.events) {
-        if (e.kind == EventKind::lost) continue;
-        if (e.kind == EventKind::fork && tree.count(e.ppid)) tree.insert(e.pid);
-        CAPTURE(e.pid);
-        CAPTURE(e.comm);
-        CHECK(tree.count(e.pid) == 1);
-        CHECK(e.workload == run.workload);
-        CHECK(e.comm != "rtg-outsider");
-        CHECK(e.exe.find("rtg-outsider") == std::string::npos);
-        CHECK(e.pid != static_cast<std::uint32_t>(other));
+        // Every event comes from the watched root or a process it forked.
+        std::set<std::uint32_t> tree{static_cast<std::uint32_t>(run.pid)};
+        for (const auto& e : run.events) {
+            if (e.kind == EventKind::lost) continue;
+            if (e.kind == EventKind::fork && tree.count(e.ppid)) tree.insert(e.pid);
+            CAPTURE(e.pid);
+            CAPTURE(e.comm);
+            CHECK(tree.count(e.pid) == 1);
+            CHECK(e.workload == run.workload);
+            CHECK(e.comm != "rtg-outsider");
+            CHECK(e.exe.find("rtg-outsider") == std::string::npos);
+            CHECK(e.pid != static_cast<std::uint32_t>(other));
+        }
+        CHECK(tree.size() == 6);  // sh and five cats
     }
-    CHECK(tree.size() == 6);  // sh and five cats
 }
 
 TEST_CASE("an exec storm beyond the ring buffer is delivered or counted lost, never silent") {
@@ -343,25 +358,33 @@ TEST_CASE("a process in a watched cgroup is reported under the cgroup's key") {
 
     // A cgroup named like a Docker container, and a plain one.
     const std::string id = "5e1f0c4b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
+    // The second cgroup also through the map alone.
     for (const std::string& name :
          {"docker-" + id + ".scope", "rtguard-live-" + std::to_string(getpid())}) {
+        bool container = name.starts_with("docker-");
         std::string dir = mount + "/" + name;
+        rmdir(dir.c_str());  // left behind by a run that was interrupted
         if (mkdir(dir.c_str(), 0755) != 0) {
-            MESSAGE("SKIP: cannot create cgroup " << dir << ": " << std::strerror(errno));
+            MESSAGE("SKIP: cannot create cgroup " << dir << ": "
+                                                  << std::string(std::strerror(errno)));
             return;
         }
+        struct RemoveCgroup {
+            std::string dir;
+            ~RemoveCgroup() { rmdir(dir.c_str()); }
+        } remove{dir};
         struct stat st {};
         REQUIRE(stat(dir.c_str(), &st) == 0);
 
-        BpfSource source;
+        BpfSourceOptions o;
+        o.lookup_tables = container;
+        BpfSource source(o);
         std::string key = source.watch_cgroup(dir);
-        bool container = name.starts_with("docker-");
         CHECK(key == (container ? container_workload_key(id) : cgroup_workload_key(st.st_ino)));
 
         Run run;
         run.pid = spawn_in_cgroup(dir, {"/bin/sh", "-c", "cat /etc/hostname >/dev/null"});
         drain_until_exit(source, run.pid, run);
-        rmdir(dir.c_str());
 
         auto sh = execs_of(run.events, "/usr/bin/dash");
         auto cat = execs_of(run.events, "/usr/bin/cat");
@@ -434,7 +457,7 @@ TEST_CASE("files executed from an overlayfs upper layer are flagged, lower-layer
     std::string opts = "lowerdir=" + dir.file("lower") + ",upperdir=" + dir.file("upper") +
                        ",workdir=" + dir.file("work");
     if (mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0) {
-        MESSAGE("SKIP: cannot mount overlayfs: " << std::strerror(errno));
+        MESSAGE("SKIP: cannot mount overlayfs: " << std::string(std::strerror(errno)));
         return;
     }
     std::filesystem::copy_file("/bin/true", merged + "/uppertrue");
