@@ -70,7 +70,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 agent_tgid = 0;
 const volatile __u32 dedupe = 1;
 const volatile __u64 hash_seed = 0xcbf29ce484222325ULL;
-const volatile __u32 lookup_tables = 1; /* 0: tgid and cgroup tables stay empty */
+const volatile __u32 lookup_tables = 1;	      /* 0: tgid and cgroup tables stay empty */
+const volatile __u32 dedupe_set_mask = 16383; /* dedupe_sets' entries - 1 */
 
 /* Set by user space while running: whether any cgroup is watched (saves a lookup per syscall). */
 __u32 cgroups_watched = 0;
@@ -175,12 +176,21 @@ struct {
 	__type(value, __u32);
 } watched_cgroups SEC(".maps");
 
+/*
+ * The dedupe cache: sets of four tags (hashes of struct rtg_dedupe_key), indexed by tag. An
+ * array's lookup is a few instructions, not a helper call and a hash table walk. A new key
+ * takes a free way of its set or else displaces one, whose record may then be sent again.
+ */
+struct rtg_dedupe_set {
+	__u64 tag[4]; /* 0: free */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct rtg_dedupe_key);
-	__type(value, __u8);
-} dedupe_cache SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct rtg_dedupe_set);
+} dedupe_sets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -388,27 +398,79 @@ static __always_inline void fill_hdr(struct rtg_hdr *h, __u16 type, __u32 size,
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+static __always_inline __u64 mix(__u64 h, __u64 v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 31);
+}
+
+/* The key's tag, never 0; seeded like rtg_hash. */
+static __always_inline __u64 dedupe_tag(const struct rtg_dedupe_key *key)
+{
+	__u64 h = mix(hash_seed, key->workload);
+
+	h = mix(h, key->a);
+	h = mix(h, key->b);
+	h = mix(h, ((__u64)key->kind << 32) | key->c);
+	return h | 1;
+}
+
+static __always_inline struct rtg_dedupe_set *dedupe_set(__u64 tag)
+{
+	__u32 idx = (tag >> 32) & dedupe_set_mask;
+
+	return bpf_map_lookup_elem(&dedupe_sets, &idx);
+}
+
 /*
- * Dedupe: returns 1 when this key was already sent for the workload. The entry is inserted
- * now; forget() removes it again when the record then cannot be sent, so a loss is retried.
+ * Dedupe: returns 1 when this key was already sent for the workload. The key is entered
+ * now; forget() takes it out again when the record then cannot be sent, so a loss is retried.
+ * Two CPUs entering the same key at once may both send it: user space keeps sets anyway.
  */
 static __always_inline int seen_before(struct rtg_dedupe_key *key)
 {
-	__u8 one = 1;
+	struct rtg_dedupe_set *set;
+	__u64 tag;
+	__u32 way;
 
 	if (!dedupe)
 		return 0;
-	if (bpf_map_lookup_elem(&dedupe_cache, key))
+	tag = dedupe_tag(key);
+	set = dedupe_set(tag);
+	if (!set)
+		return 0;
+	if (set->tag[0] == tag || set->tag[1] == tag || set->tag[2] == tag || set->tag[3] == tag)
 		return 1;
-	if (bpf_map_update_elem(&dedupe_cache, key, &one, BPF_ANY))
-		count(&error_counts, RTG_ERR_DEDUPE);
+	if (!set->tag[0])
+		way = 0;
+	else if (!set->tag[1])
+		way = 1;
+	else if (!set->tag[2])
+		way = 2;
+	else if (!set->tag[3])
+		way = 3;
+	else
+		way = (set->tag[0] ^ set->tag[3] ^ tag) >> 61; /* varies with what the set holds */
+	set->tag[way & 3] = tag;
 	return 0;
 }
 
 static __always_inline void forget(struct rtg_dedupe_key *key)
 {
-	if (dedupe)
-		bpf_map_delete_elem(&dedupe_cache, key);
+	struct rtg_dedupe_set *set;
+	__u64 tag;
+	int i;
+
+	if (!dedupe)
+		return;
+	tag = dedupe_tag(key);
+	set = dedupe_set(tag);
+	if (!set)
+		return;
+	for (i = 0; i < 4; i++) {
+		if (set->tag[i] == tag)
+			set->tag[i] = 0;
+	}
 }
 
 /* Sends a filled variable-length record; counts it lost when the ring buffer is full. */
@@ -919,8 +981,8 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 static __always_inline int on_open(const struct workload *wl, struct rtg_task *t, __s32 nr,
 				   __s32 dirfd, const char *upath, __u32 open_flags, int retry)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rtg_dedupe_key key = {};
+	struct task_struct *task;
 	struct vfsmount *base_mnt = NULL;
 	struct dentry *base_dentry = NULL;
 	struct rtg_scratch *s;
@@ -967,6 +1029,7 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 
 	/* A relative path starts at the cwd or at dirfd's directory. */
 	if (first != '/') {
+		task = (void *)bpf_get_current_task();
 		if (dirfd == AT_FDCWD) {
 			base_mnt = BPF_CORE_READ(task, fs, pwd.mnt);
 			base_dentry = BPF_CORE_READ(task, fs, pwd.dentry);

@@ -25,7 +25,9 @@ struct BpfSourceOptions {
     /// the same io_uring operation reach user space once per workload. Turn off to record
     /// every event. Syscall events are first uses whatever this says.
     bool dedupe = true;
-    std::size_t dedupe_entries = 65536;  ///< kernel LRU cache entries behind `dedupe`
+    /// Keys the kernel's dedupe cache behind `dedupe` holds (in sets of four; a new key may
+    /// displace an old one of its set, whose event can then be reported again).
+    std::size_t dedupe_entries = 65536;
     /// Processes of watched trees the kernel can track; a fork beyond it is reported lost.
     std::size_t max_tree_processes = 65536;
     std::size_t max_cgroups = 1024;  ///< cgroups that can be watched at once

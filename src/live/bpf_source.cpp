@@ -264,8 +264,12 @@ struct BpfSource::Impl {
         std::uint64_t seed = 0;
         if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) skel->rodata->hash_seed = seed;
         bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(options.ring_buffer_bytes));
-        bpf_map__set_max_entries(skel->maps.dedupe_cache,
-                                 options.dedupe ? static_cast<__u32>(options.dedupe_entries) : 1);
+        // Sets of four: the power of two of sets nearest above dedupe_entries / 4.
+        std::uint32_t sets = 1;
+        while (options.dedupe && sets < 0x40000000u && sets * 4 < options.dedupe_entries)
+            sets *= 2;
+        bpf_map__set_max_entries(skel->maps.dedupe_sets, sets);
+        skel->rodata->dedupe_set_mask = sets - 1;
         bpf_map__set_max_entries(skel->maps.watched_tgids,
                                  static_cast<__u32>(options.max_tree_processes));
         bpf_map__set_max_entries(skel->maps.watched_cgroups,
