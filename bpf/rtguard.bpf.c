@@ -72,6 +72,7 @@ const volatile __u32 dedupe = 1;
 const volatile __u64 hash_seed = 0xcbf29ce484222325ULL;
 const volatile __u32 lookup_tables = 1;	      /* 0: tgid and cgroup tables stay empty */
 const volatile __u32 dedupe_set_mask = 16383; /* dedupe_sets' entries - 1 */
+const volatile __u64 quiet_limit = 1 << 20;   /* see quiet() */
 
 /* Set by user space while running: whether any cgroup is watched (saves a lookup per syscall). */
 __u32 cgroups_watched = 0;
@@ -471,6 +472,18 @@ static __always_inline void forget(struct rtg_dedupe_key *key)
 		if (set->tag[i] == tag)
 			set->tag[i] = 0;
 	}
+}
+
+/*
+ * Submit flags of the frequent records that raise no alert by themselves: fork, exit, first
+ * syscall use. Waking the reader is an interrupt and, on a virtual machine, a cross-CPU
+ * interrupt the host must deliver; these records wait for the reader's next poll, or for a
+ * record that wakes it, unless the ring buffer holds more than quiet_limit bytes.
+ */
+static __always_inline __u64 quiet(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > quiet_limit ? BPF_RB_FORCE_WAKEUP
+									   : BPF_RB_NO_WAKEUP;
 }
 
 /* Sends a filled variable-length record; counts it lost when the ring buffer is full. */
@@ -881,7 +894,7 @@ static __always_inline int on_fork(struct task_struct *child)
 	f->hdr.tid = child_pid;
 	f->child_tid = child_pid;
 	f->pad = 0;
-	bpf_ringbuf_submit(f, 0);
+	bpf_ringbuf_submit(f, quiet());
 	return 0;
 }
 
@@ -928,7 +941,7 @@ static __always_inline int on_task_exit(struct task_struct *p)
 	fill_hdr(&x->hdr, RTG_EV_EXIT, sizeof(*x), &wl);
 	x->exit_code = BPF_CORE_READ(p, exit_code);
 	x->pad = 0;
-	bpf_ringbuf_submit(x, 0);
+	bpf_ringbuf_submit(x, quiet());
 	return 0;
 }
 
@@ -975,7 +988,7 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 	fill_hdr(&r->hdr, RTG_EV_SYSCALL, sizeof(*r), wl);
 	r->nr = nr;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, quiet());
 }
 
 static __always_inline int on_open(const struct workload *wl, struct rtg_task *t, __s32 nr,

@@ -18,7 +18,9 @@ struct BpfSourceOptions {
     /// Size of the kernel-to-user ring buffer in bytes: a power of two, at least one page.
     /// When it fills up, records are dropped in the kernel and reported as lost events.
     std::size_t ring_buffer_bytes = std::size_t{8} << 20;
-    /// How long next_batch() waits for a record before returning 0.
+    /// How long next_batch() waits for a record before returning 0. Fork, exit and syscall
+    /// records do not wake the reader (unless the ring buffer is a quarter full): they are
+    /// delivered within this time, or with the next record that does.
     int poll_timeout_ms = 100;
     /// Drop repeats in the kernel: an exec of the same file by the same name, an open of the
     /// same path with the same flags from the same directory, the same network endpoint and

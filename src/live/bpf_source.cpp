@@ -264,6 +264,7 @@ struct BpfSource::Impl {
         std::uint64_t seed = 0;
         if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) skel->rodata->hash_seed = seed;
         bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(options.ring_buffer_bytes));
+        skel->rodata->quiet_limit = options.ring_buffer_bytes / 4;
         // Sets of four: the power of two of sets nearest above dedupe_entries / 4.
         std::uint32_t sets = 1;
         while (options.dedupe && sets < 0x40000000u && sets * 4 < options.dedupe_entries)
@@ -749,6 +750,9 @@ std::size_t BpfSource::next_batch(std::vector<Event>& out, std::size_t max) {
     if (s.pending.empty() && !s.stopped) {
         s.refresh_clock();
         int n = ring_buffer__poll(s.ring, s.options.poll_timeout_ms);
+        // Records submitted without a wakeup (fork, exit, syscall) are taken when the wait
+        // ends without one.
+        if (n == 0) n = ring_buffer__consume(s.ring);
         if (n < 0 && n != -EINTR && n != -ENOSPC)
             throw Error::from_errno(-n, "polling the BPF ring buffer failed");
         s.poll_kernel_counters();
