@@ -4,14 +4,17 @@
  *
  * Only tasks of a watched workload produce records: a tgid in watched_tgids (a process tree
  * started or adopted by user space; children join at fork) or a task in a cgroup listed in
- * watched_cgroups. Repeats are dropped here, not in user space: an LRU cache remembers which
- * (workload, file) exec, (workload, path, flags) open and (workload, address) network records
- * were sent. A record the ring buffer has no room for is counted per kind in lost_counts,
- * which user space turns into lost events.
+ * watched_cgroups. Every syscall of every process asks that question, so it is answered by
+ * plain loads from global data wherever possible (a bitmap of watched tgids, a table from
+ * tgid to the workload's slot, a table of watched cgroup ids), and the maps only where the
+ * tables cannot hold an entry. Repeats are dropped here, not in user space: a cache of
+ * hashed keys remembers which (workload, file) exec, (workload, path, flags) open and
+ * (workload, address) network records were sent. A record the ring buffer has no room for
+ * is counted per kind in lost_counts, which user space turns into lost events.
  *
  * Each hook exists twice, as tp_btf and as raw_tp program; user space loads one set (see
- * src/live/hooks.hpp). Both bodies read kernel memory only through BPF_CORE_READ, which
- * both program types allow.
+ * src/live/hooks.hpp). The bodies are the same; on the syscall paths the tp_btf programs
+ * load task and register fields directly where the raw_tp ones use BPF_CORE_READ.
  */
 #include "vmlinux.h"
 

@@ -2,7 +2,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <set>
 #include <string_view>
 
 #include "cli.hpp"
@@ -112,15 +111,8 @@ int run_seccomp(const std::vector<std::string>& args) {
     std::string profile = merged.seccomp_profile();
     std::string output = a.get("--output").value_or(a.get("-o").value_or("-"));
     detail::write_file_atomic(output, profile);
-    // As seccomp_profile() counts: execve always, and only syscalls that have a name.
-    std::set<std::string_view> allowed{"execve"};
-    for (const SyscallEntry& s : merged.syscalls()) {
-        std::string_view name = x86_64_syscall_name(s.nr);
-        if (name.empty()) name = s.name;
-        if (!name.empty()) allowed.insert(name);
-    }
-    fmt::print(stderr, "rtguard seccomp: {} syscalls allowed, written to {}\n", allowed.size(),
-               output == "-" ? "standard output" : output);
+    fmt::print(stderr, "rtguard seccomp: {} syscalls allowed, written to {}\n",
+               merged.seccomp_syscalls().size(), output == "-" ? "standard output" : output);
     return 0;
 }
 

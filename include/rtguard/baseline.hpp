@@ -205,6 +205,11 @@ public:
     /// profile has no syscall events (an empty allow list would stop the workload).
     std::string seccomp_profile() const;
 
+    /// The syscall names seccomp_profile() allows, sorted: execve (a runtime loads the filter
+    /// before it executes the workload) and every learned syscall with a name on x86_64. The
+    /// numbers of learned syscalls without a name go to `unnamed` when it is given.
+    std::vector<std::string> seccomp_syscalls(std::vector<std::int32_t>* unnamed = nullptr) const;
+
 private:
     friend class Baseline;
     friend struct BaselineCodec;

@@ -38,6 +38,21 @@ std::optional<std::int32_t> x86_64_syscall_number(std::string_view name) noexcep
     return std::nullopt;
 }
 
+std::vector<std::string> Profile::seccomp_syscalls(std::vector<std::int32_t>* unnamed) const {
+    // The runtime loads the filter before it executes the workload's program, so execve
+    // must be allowed even when the profile started watching after that exec.
+    std::set<std::string> names{"execve"};
+    for (const SyscallEntry& s : syscalls()) {
+        std::string_view name = x86_64_syscall_name(s.nr);
+        if (name.empty()) name = s.name;
+        if (!name.empty())
+            names.emplace(name);
+        else if (unnamed)
+            unnamed->push_back(s.nr);
+    }
+    return {names.begin(), names.end()};
+}
+
 std::string Profile::seccomp_profile() const {
     if (event_count(EventKind::syscall) == 0) {
         throw Error(errc::invalid_argument,
@@ -45,20 +60,12 @@ std::string Profile::seccomp_profile() const {
                         " has no syscall events; a seccomp profile from it would allow nothing");
     }
 
-    // The runtime loads the filter before it executes the workload's program, so execve
-    // must be allowed even when the profile started watching after that exec.
-    std::set<std::string> names{"execve"};
-    for (const SyscallEntry& s : syscalls()) {
-        std::string_view name = x86_64_syscall_name(s.nr);
-        if (name.empty()) name = s.name;
-        if (name.empty()) {
-            log(LogLevel::warning,
-                fmt::format("seccomp profile of {}: syscall {} has no known name; left out",
-                            workload(), s.nr));
-            continue;
-        }
-        names.emplace(name);
-    }
+    std::vector<std::int32_t> unnamed;
+    std::vector<std::string> names = seccomp_syscalls(&unnamed);
+    for (std::int32_t nr : unnamed)
+        log(LogLevel::warning,
+            fmt::format("seccomp profile of {}: syscall {} has no known name; left out", workload(),
+                        nr));
 
     std::string out;
     detail::JsonWriter w(out);

@@ -563,6 +563,11 @@ TEST_CASE("the seccomp export allows exactly the learned syscalls on x86_64") {
     for (std::string_view n : rule["names"].get_array())
         names.emplace_back(n);
     CHECK(names == std::vector<std::string>{"execve", "exit_group", "read", "write"});
+
+    // The same list, from the one place both take it from, with what was left out.
+    std::vector<std::int32_t> unnamed;
+    CHECK(p.seccomp_syscalls(&unnamed) == names);
+    CHECK(unnamed == std::vector<std::int32_t>{9999});
 }
 
 TEST_CASE("the syscall table matches the kernel header it was generated from") {
