@@ -500,8 +500,8 @@ struct BpfSource::Impl {
 
         // The tgid table's entry, unless another watched tgid holds it (the maps answer then).
         auto* entry = &skel->bss->tgid_table[tgid & (RTG_TGID_TABLE - 1)];
-        std::uint64_t want = RTG_TGID_ENTRY(tgid, slot, flags);
-        std::uint64_t have = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
+        __u64 want = RTG_TGID_ENTRY(tgid, slot, flags);
+        __u64 have = __atomic_load_n(entry, __ATOMIC_ACQUIRE);
         while (options.lookup_tables && (have == 0 || static_cast<__u32>(have) == tgid) &&
                !__atomic_compare_exchange_n(entry, &have, want, false, __ATOMIC_RELEASE,
                                             __ATOMIC_ACQUIRE)) {
