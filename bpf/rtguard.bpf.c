@@ -920,8 +920,11 @@ static __always_inline int on_task_exit(struct task_struct *p)
 	struct workload wl;
 	struct rtg_exit *x;
 
-	/* The group leader's exit ends the process. */
-	if ((__u32)id != tgid)
+	/*
+	 * The process ends with its last thread, which need not be the leader: the leader may
+	 * exit first, or be ended by another thread's exec, which then takes over its pid.
+	 */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	if (!current_workload(&wl))
 		return 0;

@@ -428,6 +428,43 @@ TEST_CASE("watch_pid adopts a running process tree and its future children") {
     CHECK(t[0]->ppid == static_cast<std::uint32_t>(pid));
 }
 
+TEST_CASE("a process stays watched when a thread other than the leader execs") {
+    RTGUARD_REQUIRE_LIVE();
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        MESSAGE("SKIP: /usr/bin/python3 is needed");
+        return;
+    }
+    // The exec ends the leader thread; the execing thread takes over the pid and runs sh,
+    // whose child must still be reported as the workload's.
+    const char* code =
+        "import os, threading, time\n"
+        "t = threading.Thread(target=lambda: os.execv('/bin/sh', "
+        "['sh', '-c', '/bin/cat /etc/hostname >/dev/null; exit 4']))\n"
+        "t.start()\n"
+        "time.sleep(30)\n";
+    BpfSource source;
+    Run run = run_watched(source, {"/usr/bin/python3", "-c", code});
+    REQUIRE(WIFEXITED(run.status));
+    CHECK(WEXITSTATUS(run.status) == 4);
+
+    auto sh = execs_of(run.events, "/usr/bin/dash");
+    REQUIRE(sh.size() == 1);
+    CHECK(sh[0]->pid == static_cast<std::uint32_t>(run.pid));
+    auto cat = execs_of(run.events, "/usr/bin/cat");
+    REQUIRE(cat.size() == 1);
+    CHECK(cat[0]->workload == run.workload);
+    CHECK(cat[0]->ppid == static_cast<std::uint32_t>(run.pid));
+
+    // One exit for the process, when its last thread ended, with sh's status.
+    int root_exits = 0;
+    for (const auto* e : of_kind(run.events, EventKind::exit)) {
+        if (e->pid != static_cast<std::uint32_t>(run.pid)) continue;
+        ++root_exits;
+        CHECK(e->exit_code == 4 << 8);
+    }
+    CHECK(root_exits == 1);
+}
+
 TEST_CASE("spawn reports a command that cannot be run with its errno") {
     RTGUARD_REQUIRE_LIVE();
     BpfSource source;
