@@ -5,6 +5,9 @@
 #                             files, run helpers, call a backend on 127.0.0.1:PORT
 #   workload.sh attack PORT   the same service after compromise: each step is one attack
 set -u
+# A service's fixed search path, whatever the caller's shell has (a python3 shim, say).
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
 mode=${1:-normal}
 port=${2:-8765}
 state=${RTGUARD_DEMO_STATE:-/tmp/rtguard-demo}

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "cli.hpp"
+#include "core/atomic_file.hpp"
 #include "live_cli.hpp"
 #include "rtguard/baseline.hpp"
 
@@ -55,6 +56,8 @@ int run_profile(const std::vector<std::string>& args) {
     // Load what is to be merged first: a broken file should stop us before profiling.
     Baseline baseline;
     if (a.has("--merge") && std::filesystem::exists(output)) baseline = Baseline::load(output);
+    // And a place to write it, before the workload runs for nothing.
+    detail::check_writable(output);
     Baseline learned;
     auto digest = a.get("--image-digest");
 

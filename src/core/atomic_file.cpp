@@ -33,6 +33,15 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
+void check_writable(const std::string& path) {
+    if (path == "-") return;
+    std::string tmp = path + ".tmp.XXXXXX";
+    int fd = ::mkstemp(tmp.data());
+    if (fd < 0) throw Error::from_errno(errno, "cannot create temporary file", path);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+}
+
 void write_file_atomic(const std::string& path, std::string_view content) {
     if (path == "-") {
         write_all(STDOUT_FILENO, content, "<stdout>");

@@ -123,6 +123,15 @@ def test_a_watch_against_an_empty_feed_keeps_what_it_reported(tmp_path):
     assert state.read_bytes() == saved
 
 
+def test_profile_refuses_an_output_it_cannot_write_before_the_workload_runs(tmp_path):
+    ran = tmp_path / "ran"
+    out = tmp_path / "missing" / "b.json"
+    r = rtguard("profile", "-o", out, "--", "/bin/sh", "-c", f"touch {ran}")
+    assert r.returncode == 2, r.stderr
+    assert str(out) in r.stderr and "cannot create temporary file" in r.stderr
+    assert not ran.exists()
+
+
 def test_monitor_writes_alerts_to_their_own_file_apart_from_the_command_output(tmp_path):
     if os.geteuid() != 0 or os.environ.get("RTGUARD_NO_LIVE"):
         pytest.skip("needs root and the live eBPF source")
