@@ -8,7 +8,7 @@
  * plain loads from global data wherever possible (a bitmap of watched tgids, a table from
  * tgid to the workload's slot, a table of watched cgroup ids), and the maps only where the
  * tables cannot hold an entry. Repeats are dropped here, not in user space: a cache of
- * hashed keys remembers which (workload, file) exec, (workload, path, flags) open and
+ * hashed keys remembers which (workload, file) exec, (workload, opened file, flags) open and
  * (workload, address) network records were sent. A record the ring buffer has no room for
  * is counted per kind in lost_counts, which user space turns into lost events.
  *
@@ -67,7 +67,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define RTG_BUF_MASK RTG_DATA_MASK /* masks offsets from the start of the scratch buffer */
 #define RTG_WALK_SLOTS 64
 #define RTG_RECORD_MAX 8192	/* no record is larger: bounds bpf_ringbuf_output's size */
-#define RTG_OPEN_PATH_SPOT 2048 /* where on_open parks the user path, behind any base path */
+#define RTG_OPEN_PATH_SPOT 2048 /* where an open attempt parks the user path, behind the base */
 
 /* Set by user space before load. */
 const volatile __u32 agent_tgid = 0;
@@ -87,9 +87,6 @@ __u32 cgroups_watched = 0;
  * the tasks they concern directly.
  */
 __u32 watch_gen = 1;
-
-/* Opens waiting in a task's cache for their path to be read at syscall exit. */
-__u32 open_retries_pending = 0;
 
 /*
  * One bit per tgid that is in watched_tgids (the kernel's pids are below 2^22): the test every
@@ -125,15 +122,6 @@ struct rtg_scratch {
 	__u32 path_total; /* see rtg_append_path */
 };
 
-/* An open whose path was not readable at entry, retried at exit. */
-struct open_retry {
-	__u64 upath;
-	__u32 open_flags;
-	__s32 dirfd;
-	__s32 nr;
-	__u32 pad;
-};
-
 struct workload {
 	__u64 key; /* RTG_WL_TREE_BIT | root tgid, or the cgroup id */
 	__u64 cgroup;
@@ -157,8 +145,7 @@ struct rtg_task {
 	__u32 tree;
 	__u32 pending;
 	__u32 slot;
-	__u32 retry_set;	 /* retry holds an open */
-	struct open_retry retry; /* an open whose path is to be read at syscall exit */
+	__u32 pad;
 };
 
 struct {
@@ -283,14 +270,14 @@ static __always_inline int current_workload(struct workload *wl)
  * generation. A verdict by cgroup is not kept (the task may move). *tp is the task's cache
  * entry, NULL when none could be made (then the maps answer every time).
  */
-static __always_inline int cached_workload(struct task_struct *task, struct workload *wl,
-					   struct rtg_task **tp)
+static __always_inline int cached_workload(struct workload *wl, struct rtg_task **tp)
 {
 	__u32 gen = *(volatile __u32 *)&watch_gen;
 	struct workload fresh = {};
 	struct rtg_task *t;
 
-	t = bpf_task_storage_get(&task_cache, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	t = bpf_task_storage_get(&task_cache, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	*tp = t;
 	if (!t)
 		return current_workload(wl);
@@ -312,6 +299,22 @@ static __always_inline int cached_workload(struct task_struct *task, struct work
 	wl->slot = t->slot;
 	wl->entry = NULL;
 	return 1;
+}
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * The current task, for the syscall paths, which every syscall of every process takes. On
+ * Linux 6.18 x86-64, bpf_get_current_task() plus a cast (the verifier inlines bpf_rdonly_cast)
+ * costs some 15 ns less per call than bpf_get_current_task_btf(), measured with the kernel's
+ * BPF statistics (bench/run, hooks). The pointer is not trusted: helpers that want a task
+ * take the _btf one.
+ */
+static __always_inline struct task_struct *syscall_task(int btf)
+{
+	void *task = (void *)bpf_get_current_task();
+
+	return btf ? bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct)) : task;
 }
 
 /* The task's cgroup v2 id: under BTF four plain loads, the helper call otherwise. */
@@ -350,7 +353,7 @@ static __always_inline int syscall_workload(struct task_struct *task, int btf, s
 		return 1;
 	}
 	if ((*tgid_word(tgid) >> (tgid & 63)) & 1)
-		return cached_workload(task, wl, tp);
+		return cached_workload(wl, tp);
 	if (!cgroups_watched || tgid == agent_tgid)
 		return 0;
 
@@ -698,14 +701,41 @@ static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 	return file;
 }
 
-static __always_inline struct sock *fd_sock(struct task_struct *task, int fd)
+/*
+ * fd_file() by plain loads, under BTF: the descriptor table's slot is a pointer to a pointer,
+ * which the verifier does not type, read through a cast to untyped memory. The file comes
+ * back as a number, fit for a hash or for bpf_rdonly_cast.
+ */
+static __always_inline struct file *fd_file_of(struct task_struct *task, int fd, int btf)
 {
-	struct file *file = fd_file(task, fd);
+	struct fdtable *fdt;
+
+	if (!btf)
+		return fd_file(task, fd);
+	if (fd < 0)
+		return NULL;
+	fdt = task->files->fdt;
+	if ((unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	return *(struct file **)bpf_rdonly_cast(&fdt->fd[fd], 0);
+}
+
+/* The socket behind descriptor fd, or NULL; under BTF a pointer the verifier types. */
+static __always_inline struct sock *fd_sock(struct task_struct *task, int fd, int btf)
+{
+	struct file *file = fd_file_of(task, fd, btf);
 	struct socket *sock;
 	umode_t mode;
 
 	if (!file)
 		return NULL;
+	if (btf) {
+		file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+		if ((file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+			return NULL;
+		sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+		return sock->sk;
+	}
 	mode = BPF_CORE_READ(file, f_inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
@@ -997,8 +1027,13 @@ static __always_inline void first_use(const struct workload *wl, __u32 nr)
 	bpf_ringbuf_submit(r, quiet());
 }
 
-static __always_inline int on_open(const struct workload *wl, struct rtg_task *t, __s32 nr,
-				   __s32 dirfd, const char *upath, __u32 open_flags, int retry)
+/*
+ * An open that failed: the path as the process passed it, behind the directory a relative
+ * path starts from. At syscall exit the kernel has read the path itself, so its page is
+ * resident. Repeats are the same path string with the same flags from the same directory.
+ */
+static __always_inline int on_open_attempt(const struct workload *wl, __s32 nr, __s32 dirfd,
+					   const char *upath, __u32 open_flags, __s32 result)
 {
 	struct rtg_dedupe_key key = {};
 	struct task_struct *task;
@@ -1008,7 +1043,6 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 	struct rtg_open *o;
 	struct file *dir;
 	__u32 off, trunc = 0;
-	char first;
 	long n;
 
 	s = get_scratch();
@@ -1017,25 +1051,8 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 	o = (void *)s->buf;
 	o->flags = 0;
 
-	/*
-	 * The path as given goes behind the base directory, unknown yet: park it. A page that is
-	 * not resident cannot be read here (no faults): retry at syscall exit, after the kernel
-	 * has read the path itself. A path unreadable even then is a lost event.
-	 */
+	/* The path goes behind the base directory, unknown yet: park it. */
 	n = bpf_probe_read_user_str(&o->data[RTG_OPEN_PATH_SPOT], RTG_FILENAME_MAX, upath);
-	if (n < 0 && !retry && !t)
-		t = bpf_task_storage_get(&task_cache, bpf_get_current_task_btf(), NULL,
-					 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (n < 0 && !retry && t) {
-		if (!t->retry_set)
-			__sync_fetch_and_add(&open_retries_pending, 1);
-		t->retry.upath = (__u64)upath;
-		t->retry.open_flags = open_flags;
-		t->retry.dirfd = dirfd;
-		t->retry.nr = nr;
-		t->retry_set = 1;
-		return 0;
-	}
 	if (n < 0) {
 		count(&error_counts, RTG_ERR_READ);
 		count(&lost_counts, RTG_EV_OPEN);
@@ -1044,10 +1061,9 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 	if (n <= 1)
 		return 0;
 	o->path_len = n - 1;
-	first = o->data[RTG_OPEN_PATH_SPOT];
 
 	/* A relative path starts at the cwd or at dirfd's directory. */
-	if (first != '/') {
+	if (o->data[RTG_OPEN_PATH_SPOT] != '/') {
 		task = (void *)bpf_get_current_task();
 		if (dirfd == AT_FDCWD) {
 			base_mnt = BPF_CORE_READ(task, fs, pwd.mnt);
@@ -1062,7 +1078,6 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 		}
 	}
 
-	/* Dedupe on (path, flags, base directory). */
 	key.workload = wl->key;
 	key.a = rtg_hash(sizeof(*o) + RTG_OPEN_PATH_SPOT, o->path_len);
 	key.b = (__u64)base_dentry;
@@ -1072,7 +1087,6 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 		return 0;
 
 	/* Base directory first, then move the path behind it. */
-	off = 0;
 	o->base_len = 0;
 	if (base_dentry) {
 		o->base_len = append_path(o, o->data, 0, base_mnt, base_dentry, &trunc);
@@ -1090,23 +1104,134 @@ static __always_inline int on_open(const struct workload *wl, struct rtg_task *t
 	o->open_flags = open_flags;
 	o->nr = nr;
 	o->dirfd = dirfd;
-	o->pad = 0;
+	o->result = result;
 	fill_hdr(&o->hdr, RTG_EV_OPEN, sizeof(*o) + off, wl);
 	return send(o, sizeof(*o) + off, RTG_EV_OPEN, &key);
 }
 
+/* What tells an opened file under its name from every other, for the dedupe key. */
+struct opened_file {
+	struct file *file; /* its address, as a number the verifier does not type */
+	__u64 ino;
+	__u64 dev_gen;	  /* s_dev << 32 | i_generation */
+	__u64 name_hash;  /* the dentry's d_name.hash_len */
+	__u64 parent_ino; /* the directory it is named in */
+	__u64 mount_root; /* inode of the mount's root directory */
+};
+
+/*
+ * The file behind a new descriptor, and who it is, in numbers (the verifier lets no pointer
+ * into a hash). Under BTF every field is a plain load, without a helper call.
+ */
+static __always_inline int opened_file(struct task_struct *task, int fd, int btf,
+				       struct opened_file *of)
+{
+	struct dentry *d;
+	struct inode *inode;
+	struct file *file, *f;
+
+	if (!btf) {
+		file = fd_file(task, fd);
+		if (!file)
+			return 0;
+		of->file = file;
+		d = BPF_CORE_READ(file, f_path.dentry);
+		inode = BPF_CORE_READ(file, f_inode);
+		of->ino = BPF_CORE_READ(inode, i_ino);
+		of->dev_gen = ((__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32) |
+			      BPF_CORE_READ(inode, i_generation);
+		of->name_hash = BPF_CORE_READ(d, d_name.hash_len);
+		of->parent_ino = BPF_CORE_READ(d, d_parent, d_inode, i_ino);
+		of->mount_root = BPF_CORE_READ(file, f_path.mnt, mnt_root, d_inode, i_ino);
+		return 1;
+	}
+
+	file = fd_file_of(task, fd, btf);
+	if (!file)
+		return 0;
+	of->file = file;
+	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	d = f->f_path.dentry;
+	inode = f->f_inode;
+	of->ino = inode->i_ino;
+	of->dev_gen = ((__u64)inode->i_sb->s_dev << 32) | inode->i_generation;
+	of->name_hash = d->d_name.hash_len;
+	of->parent_ino = d->d_parent->d_inode->i_ino;
+	of->mount_root = f->f_path.mnt->mnt_root->d_inode->i_ino;
+	return 1;
+}
+
+/*
+ * An open that succeeded: the path of the file that was opened, as the kernel resolved it
+ * (symbolic links followed), so that no alias of a file reads as another file. Repeats are
+ * the same file under the same name in the same directory and mount, with the same flags:
+ * no user memory is read for them. The inode's generation tells a new file from an old one
+ * whose inode number it took over.
+ */
+static __always_inline int on_opened(const struct workload *wl, struct task_struct *task, int btf,
+				     __s32 nr, __s32 dirfd, __u32 open_flags, __s32 fd)
+{
+	struct rtg_dedupe_key key = {};
+	struct opened_file of = {};
+	struct rtg_scratch *s;
+	struct rtg_open *o;
+	struct file *file;
+	__u32 trunc = 0;
+
+	if (!opened_file(task, fd, btf, &of))
+		return 0;
+	key.workload = wl->key;
+	key.a = mix(of.ino, of.dev_gen);
+	key.b = mix(mix(of.name_hash, of.parent_ino), of.mount_root);
+	key.c = open_flags;
+	key.kind = RTG_EV_OPEN;
+	if (seen_before(&key))
+		return 0;
+
+	s = get_scratch();
+	if (!s)
+		return 0;
+	o = (void *)s->buf;
+	o->flags = RTG_OPEN_RESOLVED;
+	o->base_len = 0;
+	file = of.file;
+	o->path_len = append_path(o, o->data, 0, BPF_CORE_READ(file, f_path.mnt),
+				  BPF_CORE_READ(file, f_path.dentry), &trunc);
+	if (trunc)
+		o->flags |= RTG_OPEN_PATH_TRUNC;
+	o->open_flags = open_flags;
+	o->nr = nr;
+	o->dirfd = dirfd;
+	o->result = fd;
+	fill_hdr(&o->hdr, RTG_EV_OPEN, sizeof(*o) + o->path_len, wl);
+	return send(o, sizeof(*o) + o->path_len, RTG_EV_OPEN, &key);
+}
+
 /* Fills family, protocol, local address and local port of a socket. */
-static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r)
+static __always_inline void sock_addr(struct sock *sk, struct rtg_net *r, int btf)
 {
 	struct unix_sock *us;
 	struct unix_address *ua;
-	int len;
+	__u32 *a6 = (__u32 *)r->addr;
+	int len, i;
 
-	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	r->protocol = BPF_CORE_READ(sk, sk_protocol);
-	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (r->family == AF_INET) {
+	/* Under BTF plain loads: an accept per request must not cost a helper call per field. */
+	if (btf) {
+		r->family = sk->__sk_common.skc_family;
+		r->protocol = sk->sk_protocol;
+		r->port = sk->__sk_common.skc_num;
+	} else {
+		r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		r->protocol = BPF_CORE_READ(sk, sk_protocol);
+		r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
+	if (r->family == AF_INET && btf) {
+		*(__u32 *)r->addr = sk->__sk_common.skc_rcv_saddr;
+	} else if (r->family == AF_INET) {
 		bpf_core_read(r->addr, 4, &sk->__sk_common.skc_rcv_saddr);
+	} else if (r->family == AF_INET6 && btf) {
+		for (i = 0; i < 4; i++)
+			a6[i] = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[i];
 	} else if (r->family == AF_INET6) {
 		bpf_core_read(r->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 	} else if (r->family == AF_UNIX) {
@@ -1141,10 +1266,9 @@ static __always_inline int send_net(const struct workload *wl, struct rtg_net *r
 }
 
 /* connect and bind: the address comes from the caller's sockaddr. */
-static __always_inline int on_sockaddr(const struct workload *wl, __u32 op, int fd,
-				       const void *uaddr, int addrlen)
+static __always_inline int on_sockaddr(const struct workload *wl, struct task_struct *task, int btf,
+				       __u32 op, int fd, const void *uaddr, int addrlen)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rtg_scratch *s;
 	struct rtg_net *r;
 	struct sock *sk;
@@ -1180,21 +1304,21 @@ static __always_inline int on_sockaddr(const struct workload *wl, __u32 op, int 
 	}
 	r->port = bpf_ntohs(port);
 
-	sk = fd_sock(task, fd);
+	sk = fd_sock(task, fd, btf);
 	if (sk)
-		r->protocol = BPF_CORE_READ(sk, sk_protocol);
+		r->protocol = btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
 	return send_net(wl, r);
 }
 
 /* listen and accept: the address comes from the socket. */
-static __always_inline int on_sock(const struct workload *wl, __u32 op, int fd)
+static __always_inline int on_sock(const struct workload *wl, struct task_struct *task, int btf,
+				   __u32 op, int fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct rtg_scratch *s;
 	struct rtg_net *r;
 	struct sock *sk;
 
-	sk = fd_sock(task, fd);
+	sk = fd_sock(task, fd, btf);
 	if (!sk)
 		return 0;
 	s = get_scratch();
@@ -1209,7 +1333,7 @@ static __always_inline int on_sock(const struct workload *wl, __u32 op, int fd)
 	 * listen and accept report the local side: the service a workload offers is what a
 	 * baseline keeps; peers' addresses and ports would make every accept new.
 	 */
-	sock_addr(sk, r);
+	sock_addr(sk, r, btf);
 	return send_net(wl, r);
 }
 
@@ -1244,14 +1368,12 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 	struct task_struct *task;
 	struct rtg_task *t;
 	struct workload wl;
-	__u64 how_flags = 0;
 	__u32 status;
-	void *how;
 
 	/* Only watched workloads, only native 64-bit syscalls. */
 	if (id < 0 || id >= RTG_SYSCALL_BITS)
 		return 0;
-	task = bpf_get_current_task_btf();
+	task = syscall_task(btf);
 	if (!syscall_workload(task, btf, &wl, &t))
 		return 0;
 	/* A tp_btf program may load from the task directly, without a helper call. */
@@ -1274,29 +1396,14 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id, int btf)
 	first_use(&wl, id);
 
 	switch (id) {
-	case NR_OPEN:
-		return on_open(&wl, t, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
-			       SYS_ARG(regs, si, btf), 0);
-	case NR_CREAT:
-		return on_open(&wl, t, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
-			       O_CREAT | O_WRONLY | O_TRUNC, 0);
-	case NR_OPENAT:
-		return on_open(&wl, t, id, SYS_ARG(regs, di, btf),
-			       (const char *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf), 0);
-	case NR_OPENAT2:
-		/* struct open_how starts with the __u64 flags. */
-		how = (void *)SYS_ARG(regs, dx, btf);
-		bpf_probe_read_user(&how_flags, sizeof(how_flags), how);
-		return on_open(&wl, t, id, SYS_ARG(regs, di, btf),
-			       (const char *)SYS_ARG(regs, si, btf), (__u32)how_flags, 0);
 	case NR_CONNECT:
-		return on_sockaddr(&wl, RTG_NET_CONNECT, SYS_ARG(regs, di, btf),
+		return on_sockaddr(&wl, task, btf, RTG_NET_CONNECT, SYS_ARG(regs, di, btf),
 				   (const void *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf));
 	case NR_BIND:
-		return on_sockaddr(&wl, RTG_NET_BIND, SYS_ARG(regs, di, btf),
+		return on_sockaddr(&wl, task, btf, RTG_NET_BIND, SYS_ARG(regs, di, btf),
 				   (const void *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf));
 	case NR_LISTEN:
-		return on_sock(&wl, RTG_NET_LISTEN, SYS_ARG(regs, di, btf));
+		return on_sock(&wl, task, btf, RTG_NET_LISTEN, SYS_ARG(regs, di, btf));
 	case NR_IO_URING_SETUP:
 		return on_io_uring(&wl, RTG_URING_SETUP, SYS_ARG(regs, di, btf));
 	case NR_IO_URING_ENTER:
@@ -1318,43 +1425,60 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 }
 
 /*
- * accept returns the new socket: it exists only on the way out. An open whose path could not
- * be read at entry is retried here.
+ * accept returns the new socket, and open the new file: both exist only on the way out. The
+ * arguments are still in the registers (only ax holds the result).
  */
-static __always_inline int on_sys_exit(long id, long ret, int btf)
+static __always_inline int on_sys_exit(struct pt_regs *regs, long id, long ret, int btf)
 {
 	struct task_struct *task;
-	struct open_retry later;
 	struct rtg_task *t;
 	struct workload wl = {};
+	__u64 how_flags = 0;
+	__u32 status;
+
+	if (id != NR_ACCEPT && id != NR_ACCEPT4 && id != NR_OPEN && id != NR_CREAT &&
+	    id != NR_OPENAT && id != NR_OPENAT2)
+		return 0;
+	task = syscall_task(btf);
+	if (!syscall_workload(task, btf, &wl, &t) || wl.pending)
+		return 0;
+	/* A 32-bit syscall's number means another call. */
+	status = btf ? task->thread_info.status : BPF_CORE_READ(task, thread_info.status);
+	if (status & TS_COMPAT)
+		return 0;
 
 	switch (id) {
 	case NR_ACCEPT:
 	case NR_ACCEPT4:
 		if (ret < 0)
 			return 0;
-		task = bpf_get_current_task_btf();
-		if (!syscall_workload(task, btf, &wl, &t) || wl.pending)
-			return 0;
-		return on_sock(&wl, RTG_NET_ACCEPT, ret);
+		return on_sock(&wl, task, btf, RTG_NET_ACCEPT, ret);
 	case NR_OPEN:
+		if (ret >= 0)
+			return on_opened(&wl, task, btf, id, AT_FDCWD, SYS_ARG(regs, si, btf), ret);
+		return on_open_attempt(&wl, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
+				       SYS_ARG(regs, si, btf), ret);
 	case NR_CREAT:
+		if (ret >= 0)
+			return on_opened(&wl, task, btf, id, AT_FDCWD, O_CREAT | O_WRONLY | O_TRUNC,
+					 ret);
+		return on_open_attempt(&wl, id, AT_FDCWD, (const char *)SYS_ARG(regs, di, btf),
+				       O_CREAT | O_WRONLY | O_TRUNC, ret);
 	case NR_OPENAT:
+		if (ret >= 0)
+			return on_opened(&wl, task, btf, id, SYS_ARG(regs, di, btf),
+					 SYS_ARG(regs, dx, btf), ret);
+		return on_open_attempt(&wl, id, SYS_ARG(regs, di, btf),
+				       (const char *)SYS_ARG(regs, si, btf), SYS_ARG(regs, dx, btf),
+				       ret);
 	case NR_OPENAT2:
-		/* Retries are rare: while none waits, an open's exit costs nothing more. */
-		if (!*(volatile __u32 *)&open_retries_pending)
-			return 0;
-		task = bpf_get_current_task_btf();
-		t = bpf_task_storage_get(&task_cache, task, NULL, 0);
-		if (!t || !t->retry_set)
-			return 0;
-		later = t->retry;
-		t->retry_set = 0;
-		__sync_fetch_and_add(&open_retries_pending, -1);
-		if (!syscall_workload(task, btf, &wl, &t) || wl.pending)
-			return 0;
-		return on_open(&wl, t, later.nr, later.dirfd, (const char *)later.upath,
-			       later.open_flags, 1);
+		/* struct open_how starts with the __u64 flags. */
+		bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)SYS_ARG(regs, dx, btf));
+		if (ret >= 0)
+			return on_opened(&wl, task, btf, id, SYS_ARG(regs, di, btf),
+					 (__u32)how_flags, ret);
+		return on_open_attempt(&wl, id, SYS_ARG(regs, di, btf),
+				       (const char *)SYS_ARG(regs, si, btf), (__u32)how_flags, ret);
 	}
 	return 0;
 }
@@ -1363,11 +1487,11 @@ static __always_inline int on_sys_exit(long id, long ret, int btf)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs->orig_ax, ret, 1);
+	return on_sys_exit(regs, regs->orig_ax, ret, 1);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret, 0);
+	return on_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, 0);
 }

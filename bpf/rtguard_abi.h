@@ -51,6 +51,8 @@
 /* Flags of struct rtg_open. */
 #define RTG_OPEN_BASE_TRUNC (1U << 0) /* base directory path truncated */
 #define RTG_OPEN_BASE_FD (1U << 1)    /* base is the directory of dirfd, not the cwd */
+#define RTG_OPEN_RESOLVED (1U << 2)   /* data is the opened file's path; base_len is 0 */
+#define RTG_OPEN_PATH_TRUNC (1U << 3) /* resolved path truncated: leading components missing */
 
 /* Values of struct rtg_net.op (= rtguard::NetOp). */
 #define RTG_NET_CONNECT 1
@@ -121,8 +123,8 @@ struct rtg_open {
 	__s32 nr;	  /* the syscall: open, openat, openat2 or creat */
 	__s32 dirfd;
 	__u16 base_len; /* data[0, base_len): directory a relative path starts from */
-	__u16 path_len; /* then the path as the process passed it */
-	__u32 pad;
+	__u16 path_len; /* then the path as the process passed it, or the resolved path */
+	__s32 result;	/* the new descriptor, or -errno */
 	char data[];
 };
 

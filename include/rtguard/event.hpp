@@ -82,7 +82,7 @@ struct Event {
     ExecDetail exec;             ///< kind == exec
     std::int32_t exit_code = 0;  ///< kind == exit (wait status as the kernel reports it)
 
-    std::string path;         ///< kind == open: the opened path, made absolute when known
+    std::string path;  ///< kind == open: the opened file (links resolved), else the path asked for
     std::uint32_t flags = 0;  ///< kind == open: open(2) flags (O_RDONLY, O_WRONLY, ...)
 
     NetworkDetail net;  ///< kind == network

@@ -121,8 +121,12 @@ std::optional<std::string> decode_open(const unsigned char* data, std::size_t si
     if (!c.take(r.base_len, base) || !c.take(r.path_len, path))
         return "open record lengths pass its end";
     if (path.empty()) return "open record without a path";
-    // A relative path whose base is unknown (bad dirfd) stays relative: nothing to guess.
-    event.path = (path[0] == '/' || !base.empty()) ? absolute_path(base, path) : path;
+    // The kernel resolved the path of a file that was opened; an attempt's path is joined to
+    // its base here. A relative path whose base is unknown (bad dirfd) stays relative.
+    if (r.flags & RTG_OPEN_RESOLVED)
+        event.path = std::move(path);
+    else
+        event.path = (path[0] == '/' || !base.empty()) ? absolute_path(base, path) : path;
     return std::nullopt;
 }
 

@@ -9,16 +9,16 @@ constexpr Hook tp_btf_hooks[] = {
     {"exec_btf", HookType::tp_btf, "sched_process_exec", "exec"},
     {"fork_btf", HookType::tp_btf, "sched_process_fork", "fork"},
     {"exit_btf", HookType::tp_btf, "sched_process_exit", "exit"},
-    {"sys_enter_btf", HookType::tp_btf, "sys_enter", "syscall, open, network, io_uring"},
-    {"sys_exit_btf", HookType::tp_btf, "sys_exit", "accept, open retries"},
+    {"sys_enter_btf", HookType::tp_btf, "sys_enter", "syscall, network, io_uring"},
+    {"sys_exit_btf", HookType::tp_btf, "sys_exit", "accept, open"},
 };
 
 constexpr Hook raw_tp_hooks[] = {
     {"exec_raw", HookType::raw_tp, "sched_process_exec", "exec"},
     {"fork_raw", HookType::raw_tp, "sched_process_fork", "fork"},
     {"exit_raw", HookType::raw_tp, "sched_process_exit", "exit"},
-    {"sys_enter_raw", HookType::raw_tp, "sys_enter", "syscall, open, network, io_uring"},
-    {"sys_exit_raw", HookType::raw_tp, "sys_exit", "accept, open retries"},
+    {"sys_enter_raw", HookType::raw_tp, "sys_enter", "syscall, network, io_uring"},
+    {"sys_exit_raw", HookType::raw_tp, "sys_exit", "accept, open"},
 };
 
 constexpr HookSet sets[] = {

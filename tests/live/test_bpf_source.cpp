@@ -149,35 +149,54 @@ TEST_CASE("event times are wall-clock nanoseconds of when things happened") {
     CHECK(execs[0]->time_ns <= after);
 }
 
-TEST_CASE("opens are reported with absolute paths and flags, repeats once in dedupe mode") {
+TEST_CASE("opens report the opened file's path and flags, each file once in dedupe mode") {
     RTGUARD_REQUIRE_LIVE();
     ScratchDir dir;
     std::string data = dir.write("data.txt", "hello\n");
-    std::string script = "cd " + dir.path().string() +
-                         " && cat data.txt data.txt >/dev/null && cat ./sub/../data.txt "
-                         ">/dev/null; cat " +
-                         data + " > /dev/null; echo x > out.txt";
     std::filesystem::create_directory(dir.path() / "sub");
+    std::filesystem::create_symlink("data.txt", dir.path() / "link.txt");
+    // The same file by five names: twice the same relative path, a path through "..", the
+    // absolute path and a symbolic link. Then an open that fails, a renamed file and a write.
+    std::string script = "cd " + dir.path().string() +
+                         " && cat data.txt data.txt ./sub/../data.txt " + data +
+                         " link.txt >/dev/null; cat missing.txt 2>/dev/null; "
+                         "mv data.txt moved.txt && cat moved.txt >/dev/null; echo x > out.txt; "
+                         "mv moved.txt data.txt";
 
-    auto count_opens = [&](bool dedupe) {
+    auto opens = [&](bool dedupe, const char* hooks) {
         BpfSourceOptions o;
         o.dedupe = dedupe;
+        o.hook_set = hooks;
         BpfSource source(o);
         Run run = run_watched(source, {"/bin/sh", "-c", script});
-        std::map<std::string, int> reads;
+        std::map<std::string, int> by_path;
         std::uint32_t out_flags = 0;
         for (const auto* e : of_kind(run.events, EventKind::open)) {
-            if (e->path == data && (e->flags & 03) == 0) ++reads[e->exe];
+            if (e->exe != "/usr/bin/cat" && e->exe != "/usr/bin/sh" && e->exe != "/usr/bin/dash")
+                continue;
+            if (e->path.starts_with(dir.path().string())) ++by_path[e->path];
             if (e->path == dir.file("out.txt")) out_flags = e->flags;
         }
         CHECK(out_flags == (01 | 0100 | 01000));  // O_WRONLY | O_CREAT | O_TRUNC from sh
-        return reads["/usr/bin/cat"];
+        return by_path;
     };
 
-    // Relative "data.txt" twice, "./sub/../data.txt" (another path string) and the absolute
-    // path: with dedupe the repeat of "data.txt" from the same directory is dropped.
-    CHECK(count_opens(false) == 4);
-    CHECK(count_opens(true) == 3);
+    // The raw_tp programs read the same fields through helper calls instead of plain loads.
+    for (const char* hooks : {"tp_btf", "raw_tp"}) {
+        CAPTURE(hooks);
+        auto all = opens(false, hooks);
+        CHECK(all[data] == 5);  // every name resolves to the file itself, the link too
+        CHECK(all[dir.file("link.txt")] == 0);
+        CHECK(all[dir.file("missing.txt")] == 1);  // a failed open keeps the path it was given
+        CHECK(all[dir.file("moved.txt")] == 1);
+        CHECK(all[dir.file("out.txt")] == 1);
+
+        auto once = opens(true, hooks);
+        CHECK(once[data] == 1);
+        CHECK(once[dir.file("missing.txt")] == 1);
+        CHECK(once[dir.file("moved.txt")] == 1);  // a new name is a new file to report
+        CHECK(once[dir.file("out.txt")] == 1);
+    }
 }
 
 TEST_CASE("connect, bind, listen and accept report addresses, ports and protocols") {
@@ -190,45 +209,59 @@ TEST_CASE("connect, bind, listen and accept report addresses, ports and protocol
         "import socket\n"
         "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
         "c = socket.socket(); c.connect(s.getsockname()); a, _ = s.accept()\n"
+        "s6 = socket.socket(socket.AF_INET6); s6.bind(('::1', 0)); s6.listen()\n"
+        "c6 = socket.socket(socket.AF_INET6); c6.connect(s6.getsockname()); s6.accept()\n"
         "u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.connect(('::1', 9))\n"
         "x = socket.socket(socket.AF_UNIX); x.bind('\\0rtguard-live-abstract')\n";
-    BpfSource source;
-    Run run = run_watched(source, {"/usr/bin/python3", "-c", code});
-    REQUIRE(WIFEXITED(run.status));
-    REQUIRE(WEXITSTATUS(run.status) == 0);
 
-    std::map<NetOp, std::vector<NetworkDetail>> by_op;
-    for (const auto* e : of_kind(run.events, EventKind::network))
-        by_op[e->net.op].push_back(e->net);
+    // The raw_tp programs read the sockets through helper calls instead of plain loads.
+    for (const char* hooks : {"tp_btf", "raw_tp"}) {
+        CAPTURE(hooks);
+        BpfSourceOptions o;
+        o.hook_set = hooks;
+        BpfSource source(o);
+        Run run = run_watched(source, {"/usr/bin/python3", "-c", code});
+        REQUIRE(WIFEXITED(run.status));
+        REQUIRE(WEXITSTATUS(run.status) == 0);
 
-    REQUIRE(by_op[NetOp::listen].size() == 1);
-    const auto& l = by_op[NetOp::listen][0];
-    CHECK(l.family == NetFamily::inet);
-    CHECK(l.protocol == NetProto::tcp);
-    CHECK(l.address == "127.0.0.1");
-    CHECK(l.port != 0);
+        std::map<std::pair<NetOp, NetFamily>, std::vector<NetworkDetail>> by_op;
+        for (const auto* e : of_kind(run.events, EventKind::network))
+            by_op[{e->net.op, e->net.family}].push_back(e->net);
 
-    bool tcp_connect = false, udp6_connect = false;
-    for (const auto& c : by_op[NetOp::connect]) {
-        tcp_connect |= c.family == NetFamily::inet && c.protocol == NetProto::tcp &&
-                       c.address == "127.0.0.1" && c.port == l.port;
-        udp6_connect |= c.family == NetFamily::inet6 && c.protocol == NetProto::udp &&
-                        c.address == "::1" && c.port == 9;
+        for (auto [family, address] :
+             {std::pair{NetFamily::inet, "127.0.0.1"}, std::pair{NetFamily::inet6, "::1"}}) {
+            CAPTURE(address);
+            REQUIRE(by_op[{NetOp::listen, family}].size() == 1);
+            const auto& l = by_op[{NetOp::listen, family}][0];
+            CHECK(l.protocol == NetProto::tcp);
+            CHECK(l.address == address);
+            CHECK(l.port != 0);
+
+            REQUIRE(by_op[{NetOp::accept, family}].size() == 1);
+            CHECK(by_op[{NetOp::accept, family}][0].address == address);
+            CHECK(by_op[{NetOp::accept, family}][0].protocol == NetProto::tcp);
+            CHECK(by_op[{NetOp::accept, family}][0].port == l.port);  // the local side
+
+            bool tcp_connect = false;
+            for (const auto& c : by_op[{NetOp::connect, family}])
+                tcp_connect |=
+                    c.protocol == NetProto::tcp && c.address == address && c.port == l.port;
+            CHECK(tcp_connect);
+        }
+
+        bool udp6_connect = false;
+        for (const auto& c : by_op[{NetOp::connect, NetFamily::inet6}])
+            udp6_connect |= c.protocol == NetProto::udp && c.address == "::1" && c.port == 9;
+        CHECK(udp6_connect);
+
+        bool inet_bind = false, unix_bind = false;
+        for (const auto& b : by_op[{NetOp::bind, NetFamily::inet}])
+            inet_bind |= b.address == "127.0.0.1" && b.port == 0;
+        for (const auto& b : by_op[{NetOp::bind, NetFamily::unix_}])
+            unix_bind |= b.address == "@rtguard-live-abstract";
+        CHECK(inet_bind);
+        CHECK(unix_bind);
     }
-    CHECK(tcp_connect);
-    CHECK(udp6_connect);
-
-    REQUIRE(by_op[NetOp::accept].size() == 1);
-    CHECK(by_op[NetOp::accept][0].address == "127.0.0.1");
-    CHECK(by_op[NetOp::accept][0].port == l.port);  // the local side: the service
-
-    bool inet_bind = false, unix_bind = false;
-    for (const auto& b : by_op[NetOp::bind]) {
-        inet_bind |= b.family == NetFamily::inet && b.address == "127.0.0.1" && b.port == 0;
-        unix_bind |= b.family == NetFamily::unix_ && b.address == "@rtguard-live-abstract";
-    }
-    CHECK(inet_bind);
-    CHECK(unix_bind);
 }
 
 TEST_CASE("syscalls are reported once per workload at first use, io_uring setup too") {

@@ -182,6 +182,30 @@ TEST_CASE("a write to a new file under /etc raises unexpected_write") {
     CHECK(count_alerts(alerts, Rule::unexpected_write, path) == 1);
 }
 
+TEST_CASE("a sensitive file read through a symbolic link raises sensitive_read on the file") {
+    RTGUARD_REQUIRE_LIVE();
+    std::string link = scenario().tmp.file("innocent.txt");
+    std::filesystem::remove(link);
+    std::filesystem::create_symlink("/etc/shadow", link);
+    auto alerts = monitor("cat " + link + " > /dev/null");
+    INFO(describe(alerts));
+    CHECK(count_alerts(alerts, Rule::sensitive_read, "/etc/shadow") == 1);
+}
+
+TEST_CASE("a write through a symbolic link into /etc raises unexpected_write on the target") {
+    RTGUARD_REQUIRE_LIVE();
+    std::random_device rd;
+    std::string target =
+        "/etc/rtguard-live-" + std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
+    std::string link = scenario().tmp.file("harmless.log");
+    std::filesystem::remove(link);
+    std::filesystem::create_symlink(target, link);
+    auto alerts = monitor("echo x > " + link);
+    std::filesystem::remove(target);
+    INFO(describe(alerts));
+    CHECK(count_alerts(alerts, Rule::unexpected_write, target) == 1);
+}
+
 TEST_CASE("events lost in an exec storm raise monitoring_degraded") {
     RTGUARD_REQUIRE_LIVE();
     AnomalyDetector detector;

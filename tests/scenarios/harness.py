@@ -125,7 +125,8 @@ def expectations(ctx: dict) -> dict[str, list[Expect]]:
                                  "the attacker's endpoint")],
         "server_shell": [Expect("unexpected_executable", shell, "the shell")],
         "read_shadow": [Expect("sensitive_read", "/etc/shadow")],
-        "read_sa_token": [Expect("sensitive_read", ctx["token_path"])],
+        # Read by its usual name, reported by the file's own path (/var/run is a link to /run).
+        "read_sa_token": [Expect("sensitive_read", os.path.realpath(ctx["token_path"]))],
         "write_bin_dir": [Expect("unexpected_write", ctx["bin_write_path"])],
         "write_etc": [Expect("unexpected_write", ctx["etc_write_path"])],
         "io_uring_open": [Expect("io_uring_use", "io_uring")],

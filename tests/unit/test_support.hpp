@@ -14,7 +14,8 @@ namespace rtguard::testing {
 inline std::optional<std::filesystem::path> shared_data() {
     const char* env = std::getenv("RTGUARD_SHARED_DATA");
     std::filesystem::path p = env ? env : "../shared/data";
-    if (std::filesystem::is_directory(p)) return p;
+    // Absolute: tests write files that name it and are read from other directories.
+    if (std::filesystem::is_directory(p)) return std::filesystem::absolute(p);
     return std::nullopt;
 }
 

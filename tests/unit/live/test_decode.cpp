@@ -426,6 +426,30 @@ TEST_CASE("malformed records are refused with a message") {
     CHECK(why(record(n, {})).find("unknown family 77") != std::string::npos);
 }
 
+TEST_CASE("an open record of an opened file keeps the path the kernel resolved") {
+    rtg_open o{};
+    o.hdr = header(RTG_EV_OPEN, 42);
+    o.open_flags = 0;
+    o.flags = RTG_OPEN_RESOLVED;
+    o.nr = 257;
+    o.dirfd = 3;
+    o.result = 4;
+    std::string path = "/srv/data/.../x";  // "..." is a name like any other
+    o.path_len = static_cast<std::uint16_t>(path.size());
+    RecordMeta meta;
+    Event e = decode_ok(record(o, {path}), meta);
+    CHECK(e.kind == EventKind::open);
+    CHECK(e.path == path);
+
+    // A record of a failed open with the same bytes is joined and normalized.
+    o.flags = 0;
+    o.result = -2;
+    std::string base = "/srv", rel = "data/../x";
+    o.base_len = static_cast<std::uint16_t>(base.size());
+    o.path_len = static_cast<std::uint16_t>(rel.size());
+    CHECK(decode_ok(record(o, {base, rel}), meta).path == "/srv/x");
+}
+
 TEST_CASE("every truncation or corruption of valid records is refused or decoded, never a crash") {
     ExecSpec s{"./run.sh", "/bin/sh", nul_joined({"/bin/sh", "./run.sh"}), "/usr/bin/dash", "/w"};
     std::vector<std::vector<unsigned char>> valid{exec_record(s)};
