@@ -228,8 +228,11 @@ TEST_CASE("connect, bind, listen and accept report addresses, ports and protocol
         for (const auto* e : of_kind(run.events, EventKind::network))
             by_op[{e->net.op, e->net.family}].push_back(e->net);
 
-        for (auto [family, address] :
+        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        for (const auto& side :
              {std::pair{NetFamily::inet, "127.0.0.1"}, std::pair{NetFamily::inet6, "::1"}}) {
+            NetFamily family = side.first;
+            std::string address = side.second;
             CAPTURE(address);
             REQUIRE(by_op[{NetOp::listen, family}].size() == 1);
             const auto& l = by_op[{NetOp::listen, family}][0];
