@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <fmt/core.h>
+
 namespace rtguard::cli {
 
 std::optional<std::string> ParsedArgs::get(const std::string& name) const {
@@ -61,16 +63,98 @@ ParsedArgs parse_args(const std::vector<std::string>& args,
     return out;
 }
 
+namespace {
+
+// Length of the UTF-8 sequence at the start of `s`, 0 when it is not one.
+std::size_t utf8_length(std::string_view s) {
+    auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+    unsigned char c = b(0);
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (!cont(1) || !cont(2)) return 0;
+        if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
+        if (c == 0xed && b(1) >= 0xa0) return 0;  // surrogate
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if (c == 0xf0 && b(1) < 0x90) return 0;
+        if (c == 0xf4 && b(1) >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        auto c = static_cast<unsigned char>(text[0]);
+        std::size_t n = utf8_length(text);
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (n == 0 || c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+            n = 1;
+        } else if (c == 0xc2 && static_cast<unsigned char>(text[1]) < 0xa0) {
+            // U+0080..U+009F: the C1 controls, which some terminals act on too.
+            out += fmt::format("\\x{:02x}\\x{:02x}", c, static_cast<unsigned char>(text[1]));
+        } else {
+            out.append(text.substr(0, n));
+        }
+        text.remove_prefix(n);
+    }
+    return out;
+}
+
 double parse_duration_seconds(const std::string& text) {
-    char* end = nullptr;
-    double v = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || v < 0) throw UsageError("bad duration '" + text + "'");
-    std::string unit(end);
-    if (unit.empty() || unit == "s") return v;
-    if (unit == "ms") return v / 1000;
-    if (unit == "m") return v * 60;
-    if (unit == "h") return v * 3600;
-    throw UsageError("bad duration unit in '" + text + "' (use ms, s, m or h)");
+    // Digits, an optional fraction, then a unit; no sign, exponent, space, hex, inf or nan.
+    std::size_t i = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+        ++i;
+    std::size_t int_digits = i;
+    std::size_t frac_digits = 0;
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i, ++frac_digits;
+    }
+    if (int_digits > 12) {
+        throw UsageError("duration '" + text + "' is longer than 10 years");
+    }
+    if (int_digits + frac_digits == 0) {
+        throw UsageError("bad duration '" + text +
+                         "' (a number and a unit: 500ms, 30s, 5m, 2h, 1d)");
+    }
+    double v = std::strtod(text.substr(0, i).c_str(), nullptr);
+    std::string unit = text.substr(i);
+    double scale = 0;
+    if (unit.empty() || unit == "s") {
+        scale = 1;
+    } else if (unit == "ms") {
+        scale = 1e-3;
+    } else if (unit == "m") {
+        scale = 60;
+    } else if (unit == "h") {
+        scale = 3600;
+    } else if (unit == "d") {
+        scale = 86400;
+    } else {
+        throw UsageError("bad duration unit in '" + text + "' (use ms, s, m, h or d)");
+    }
+    v *= scale;
+    if (v > max_duration_seconds) {
+        throw UsageError("duration '" + text + "' is longer than 10 years");
+    }
+    return v;
 }
 
 }  // namespace rtguard::cli

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rtguard::cli {
@@ -40,7 +41,15 @@ struct ParsedArgs {
 ParsedArgs parse_args(const std::vector<std::string>& args,
                       const std::vector<std::string>& options);
 
-/// Parses durations like "30s", "5m", "2h", "1500ms" or plain seconds; throws UsageError.
+/// `text` fit for a terminal line: control bytes, backslashes and bytes that are not UTF-8
+/// written as escapes (\n, \t, \\, \xNN), so that a file name cannot break or forge a line.
+std::string printable(std::string_view text);
+
+/// The longest duration an option takes: ten years.
+inline constexpr double max_duration_seconds = 10 * 365.0 * 86400;
+
+/// Parses durations like "30s", "5m", "2h", "1d", "1500ms" or plain seconds, up to
+/// max_duration_seconds; throws UsageError.
 double parse_duration_seconds(const std::string& text);
 
 }  // namespace rtguard::cli

@@ -32,7 +32,7 @@ constexpr const char* detect_usage =
     "  --image-digest D       use the profiles of image digest D\n"
     "  --check-arguments      also alert on argument vectors the baseline never saw\n"
     "  --unknown-workload A   ignore (default) or alert once for workloads without a profile\n"
-    "  --rate-limit D         suppress repeats of an alert within D (default 60s)\n"
+    "  --rate-limit D         suppress repeats of an alert within D (default 60s; 0: never)\n"
     "  --hostname NAME        the hostname alerts carry (default: this machine's)\n"
     "  --strict               stop at the first malformed record instead of skipping it\n";
 

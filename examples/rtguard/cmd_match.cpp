@@ -32,9 +32,18 @@ SbomMatcher load_feeds(const std::vector<std::string>& feeds) {
         // Matched against nothing, an SBOM would look clean and a watch would retract
         // every finding it reported: a feed that gave no record is an error.
         if (s.records == 0 && s.withdrawn == 0) {
+            // Say why, with the first problems of this feed.
+            std::string why;
+            std::size_t told = 0;
+            for (const auto& p : matcher.problems()) {
+                if (!p.file.starts_with(path) || told == 3) continue;
+                ++told;
+                why += fmt::format("\n  {}{}{}: {}: {}", p.file, p.member.empty() ? "" : ":",
+                                   p.member, p.where, p.message);
+            }
             throw Error(errc::bad_value,
-                        fmt::format("no OSV record could be read ({} files, {} skipped)", s.files,
-                                    s.skipped),
+                        fmt::format("no OSV record could be read ({} files, {} skipped){}", s.files,
+                                    s.skipped, why),
                         path);
         }
     }
@@ -108,12 +117,7 @@ std::chrono::sys_seconds parse_since(const std::string& text) {
     // An age counts back from now; anything else is a time or a date.
     if (!text.empty() &&
         (text.back() == 'd' || text.back() == 'h' || text.back() == 'm' || text.back() == 's')) {
-        double seconds = 0;
-        if (text.back() == 'd') {
-            seconds = parse_duration_seconds(text.substr(0, text.size() - 1)) * 86400;
-        } else {
-            seconds = parse_duration_seconds(text);
-        }
+        double seconds = parse_duration_seconds(text);
         auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         return now - std::chrono::seconds(static_cast<long long>(seconds));
     }

@@ -17,7 +17,8 @@ constexpr const char* record_usage =
     "Writes what a live workload does to EVENTS, a replay file (see docs/events.md) that\n"
     "learn and detect read. The file appears when recording ends.\n"
     "\n"
-    "  -o, --output EVENTS  the replay file to write (\"-\" for standard output)\n"
+    "  -o, --output EVENTS  the replay file to write (\"-\" for standard output; a started\n"
+    "                     command's output then goes to standard error)\n"
     "  --all              every event: repeats of an exec, open or connection too (by default\n"
     "                     the kernel drops repeats)\n"
     "  --ring-buffer N    kernel ring buffer size in bytes (a power of two; default 8 MiB)\n"
@@ -34,6 +35,7 @@ int run_record(const std::vector<std::string>& args) {
     auto output = a.get("--output") ? a.get("--output") : a.get("-o");
     if (!output) throw UsageError("-o EVENTS is required");
     LiveTarget target = parse_live_target(a);
+    target.command_stdout_to_stderr = *output == "-";
 
     BpfSourceOptions options_bpf;
     options_bpf.dedupe = !a.has("--all");

@@ -46,8 +46,9 @@ std::size_t section(const char* title, std::size_t total, std::size_t limit) {
 }
 
 void show_profile(const Profile& p, std::size_t limit) {
-    fmt::print("workload {}\n", p.workload());
-    fmt::print("  image digest   {}\n", p.image_digest().empty() ? "(none)" : p.image_digest());
+    fmt::print("workload {}\n", printable(p.workload()));
+    fmt::print("  image digest   {}\n",
+               p.image_digest().empty() ? "(none)" : printable(p.image_digest()));
     double span = p.last_ns() > p.first_ns() ? double(p.last_ns() - p.first_ns()) / 1e9 : 0.0;
     fmt::print("  window         {} .. {} ({})\n", time_text(p.first_ns()), time_text(p.last_ns()),
                duration_text(span));
@@ -104,18 +105,18 @@ void show_profile(const Profile& p, std::size_t limit) {
         note(e.memory, "memory");
         note(e.deleted, "deleted");
         note(e.writable_dir, "writable dir");
-        fmt::print("    {:>7}x {}  [{}]\n", e.count, e.path, notes);
+        fmt::print("    {:>7}x {}  [{}]\n", e.count, printable(e.path), notes);
         for (const auto& s : e.scripts)
-            fmt::print("             script {}\n", s);
+            fmt::print("             script {}\n", printable(s));
         for (const auto& s : e.loaded_programs)
-            fmt::print("             loaded {}\n", s);
+            fmt::print("             loaded {}\n", printable(s));
     }
 
     auto files = p.files();
     n = section("files", files.size(), limit);
     for (std::size_t i = 0; i < n; ++i) {
         fmt::print("    {:>7}x {:<3} {}\n", files[i]->count, to_string(files[i]->access),
-                   files[i]->path);
+                   printable(files[i]->path));
     }
 
     auto patterns = p.patterns();
@@ -123,9 +124,9 @@ void show_profile(const Profile& p, std::size_t limit) {
     for (std::size_t i = 0; i < n; ++i) {
         const PatternEntry& pe = *patterns[i];
         fmt::print("    {:>7}x {:<3} {}  (absorbed {} paths)\n", pe.count, to_string(pe.access),
-                   pe.pattern, pe.absorbed);
+                   printable(pe.pattern), pe.absorbed);
         for (const auto& s : pe.sample)
-            fmt::print("             e.g. {}\n", s);
+            fmt::print("             e.g. {}\n", printable(s));
     }
 
     auto net = p.network();
@@ -133,7 +134,7 @@ void show_profile(const Profile& p, std::size_t limit) {
     for (std::size_t i = 0; i < n; ++i) {
         const NetworkEndpoint& ep = net[i].endpoint;
         fmt::print("    {:>7}x {:<7} {:<4} {:<5} {}{}\n", net[i].count, to_string(ep.op),
-                   to_string(ep.protocol), to_string(ep.family), ep.address,
+                   to_string(ep.protocol), to_string(ep.family), printable(ep.address),
                    ep.family == NetFamily::unix_ ? "" : fmt::format(" port {}", ep.port));
     }
 
@@ -161,7 +162,9 @@ int run_show(const std::vector<std::string>& args) {
     } else if (auto l = a.get("--limit")) {
         char* end = nullptr;
         unsigned long v = std::strtoul(l->c_str(), &end, 10);
-        if (l->empty() || *end) throw UsageError("--limit takes a number");
+        if (l->empty() || (*l)[0] < '0' || (*l)[0] > '9' || *end) {
+            throw UsageError("--limit takes a number (--all lists everything)");
+        }
         limit = v;
     }
 
@@ -171,6 +174,15 @@ int run_show(const std::vector<std::string>& args) {
         if (auto w = a.get("--workload"); w && p->workload() != *w) continue;
         if (auto d = a.get("--image-digest"); d && p->image_digest() != *d) continue;
         selected.push_back(p);
+    }
+    if (selected.empty() && (a.has("--workload") || a.has("--image-digest"))) {
+        std::string known;
+        for (const Profile* p : baseline.profiles()) {
+            known += (known.empty() ? "" : ", ") + printable(p->workload()) +
+                     (p->image_digest().empty() ? "" : " @ " + printable(p->image_digest()));
+        }
+        throw UsageError(fmt::format("{}: no profile matches (the baseline has: {})",
+                                     printable(a.positional[0]), known.empty() ? "none" : known));
     }
 
     if (a.has("--seccomp")) {
@@ -184,7 +196,7 @@ int run_show(const std::vector<std::string>& args) {
         return 0;
     }
 
-    fmt::print("{}: {} profile{}\n", a.positional[0], baseline.size(),
+    fmt::print("{}: {} profile{}\n", printable(a.positional[0]), baseline.size(),
                baseline.size() == 1 ? "" : "s");
     for (const Profile* p : selected) {
         fmt::print("\n");

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/core.h>
@@ -24,6 +25,9 @@ EventFormat detect_event_format(const std::string& path) {
     if (path == "-") throw UsageError("reading standard input needs --format replay or tetragon");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error::from_errno(errno, "cannot open events file", path);
+    if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+        throw Error::from_errno(EISDIR, "cannot read events file", path);
+    }
 
     // Only the first line decides; a pretty-printed Tetragon export starts with "{" alone.
     std::string line;
@@ -38,7 +42,23 @@ EventFormat detect_event_format(const std::string& path) {
         trimmed.remove_prefix(1);
     while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\r'))
         trimmed.remove_suffix(1);
-    if (trimmed == "{") return EventFormat::tetragon;
+    if (trimmed == "{") {
+        // Unless it is another of rtguard's files, whose second line names its format.
+        std::string second;
+        while (second.size() < max_header && in.get(c) && c != '\n')
+            second.push_back(c);
+        static constexpr std::string_view tag = "\"format\": \"rtguard-";
+        if (auto at = second.find(tag); at != std::string::npos) {
+            auto end = second.find('"', at + tag.size());
+            std::string name = second.substr(at + tag.size() - 8, end - (at + tag.size() - 8));
+            throw Error(errc::parse_error,
+                        fmt::format("this is an {} file, not events; learn and detect read "
+                                    "rtguard events files or Tetragon exports",
+                                    name),
+                        path, "line 2");
+        }
+        return EventFormat::tetragon;
+    }
 
     // Anything else that is neither is refused: read as Tetragon, every line would be
     // skipped, and "no alert" would be said of events never read.

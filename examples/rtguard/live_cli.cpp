@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 
@@ -30,7 +31,8 @@ const char* const live_target_help =
     "  --pid PID          process PID, its descendants and what they start\n"
     "\n"
     "  --workload NAME    workload key for the watched processes\n"
-    "  --duration D       stop after D (30s, 5m, 2h); a command then gets SIGTERM\n"
+    "  --duration D       stop after D (30s, 5m, 2h; 0 for no limit, the default); a\n"
+    "                     command then gets SIGTERM\n"
     "\n"
     "Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. SIGINT or SIGTERM ends\n"
     "watching cleanly (a started command gets the signal and is waited for); what was\n"
@@ -130,7 +132,25 @@ LiveRun run_live(const LiveTarget& target, BpfSourceOptions options,
         std::string key = target.workload.empty() ? "command:" + command_name(target.command[0])
                                                   : target.workload;
         on_start(key);  // before the first event can arrive
-        child = source.spawn(target.command, key);
+        if (target.command_stdout_to_stderr) {
+            // The child inherits the swapped descriptor; rtguard gets its own back at once.
+            std::fflush(stdout);
+            int saved = ::dup(STDOUT_FILENO);
+            if (saved < 0 || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+                throw Error::from_errno(errno, "cannot redirect the command's output");
+            }
+            try {
+                child = source.spawn(target.command, key);
+            } catch (...) {
+                ::dup2(saved, STDOUT_FILENO);
+                ::close(saved);
+                throw;
+            }
+            ::dup2(saved, STDOUT_FILENO);
+            ::close(saved);
+        } else {
+            child = source.spawn(target.command, key);
+        }
         run.workload = key;
         run.command = true;
     }

@@ -21,6 +21,9 @@ struct LiveTarget {
     pid_t pid = 0;
     std::string workload;  ///< workload key to use instead of the default
     double duration = 0;   ///< seconds; 0 for no limit
+    /// A started command's standard output goes to rtguard's standard error, for when
+    /// rtguard's own output is a file that the command must not write into.
+    bool command_stdout_to_stderr = false;
 };
 
 /// How a live run ended.

@@ -651,11 +651,38 @@ TopLevelScan scan_top_level(const simdjson::padded_string& text) {
 
 // Where a syntax error is, for a document the DOM parser rejected: walk it on demand and
 // stop where that fails; content after the top-level value is found by scanning.
+// The first byte JSON allows nowhere: a control byte inside a string, or one outside that is
+// not white space. nullptr when there is none.
+const char* find_control_byte(const simdjson::padded_string& text) {
+    bool in_string = false;
+    bool escaped = false;
+    for (const char* p = text.data(); p != text.data() + text.size(); ++p) {
+        auto c = static_cast<unsigned char>(*p);
+        if (in_string) {
+            if (c < 0x20) return p;
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            return p;
+        }
+    }
+    return nullptr;
+}
+
 const char* find_syntax_error(const simdjson::padded_string& text, od::document& doc) {
     // The walk recurses once per level: bounded like the DOM parser, so that a hostile file
     // nested a million levels deep cannot exhaust the stack.
+    const char* last = nullptr;  // where the value being read starts
     std::function<bool(od::value, std::size_t)> walk = [&](od::value v, std::size_t depth) {
         if (depth > simdjson::DEFAULT_MAX_DEPTH) return false;
+        if (const char* at = nullptr; !v.current_location().get(at)) last = at;
         od::json_type type;
         if (v.type().get(type)) return false;
         if (type == od::json_type::object) {
@@ -701,7 +728,7 @@ const char* find_syntax_error(const simdjson::padded_string& text, od::document&
     const char* here = nullptr;
     if (!ok) {
         if (!doc.current_location().get(here)) return here;
-        return nullptr;
+        return last ? last : find_control_byte(text);
     }
 
     // The value parsed: the problem is what follows it.
@@ -743,6 +770,11 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
         if (auto e = dom.parse(padded).get(root)) {
             Reader r(file_name, padded, doc);
             const char* at = nullptr;
+            if (text.starts_with("\xef\xbb\xbf")) {
+                r.fail(errc::parse_error,
+                       "the file starts with a UTF-8 byte-order mark, which JSON does not allow",
+                       "$", padded.data());
+            }
             if (e == simdjson::UTF8_ERROR) {
                 r.fail(errc::parse_error, "the file is not valid UTF-8", "$", nullptr);
             }
@@ -757,7 +789,13 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
                        "the file ends inside an object, array or string (truncated?)", "$",
                        nullptr);
             }
-            if (!parser.iterate(padded).get(doc)) at = find_syntax_error(padded, doc);
+            if (e == simdjson::UNESCAPED_CHARS) {
+                at = find_control_byte(padded);
+            } else if (!parser.iterate(padded).get(doc)) {
+                at = find_syntax_error(padded, doc);
+            } else {
+                at = find_control_byte(padded);
+            }
             r.fail(errc::parse_error, fmt::format("malformed JSON: {}", simdjson::error_message(e)),
                    "$", at);
         }
@@ -793,7 +831,9 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
         }
         const char* at = r.location(v);
         std::uint64_t schema = 0;
-        if (v.get_uint64().get(schema) || schema != schema_version) {
+        if (auto e = v.get_uint64().get(schema); e == simdjson::INCORRECT_TYPE) {
+            r.fail_json(e, "$.schema", at, "a whole number (the schema version)");
+        } else if (e || schema != schema_version) {
             r.fail(errc::schema_mismatch,
                    fmt::format("unsupported schema version (this build reads schema {})",
                                schema_version),

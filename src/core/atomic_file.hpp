@@ -6,9 +6,23 @@
 
 namespace rtguard::detail {
 
-/// Writes `content` to a temporary file in the directory of `path`, fsyncs it, renames it
-/// over `path` and fsyncs the directory. If anything fails, `path` keeps its previous
-/// content and rtguard::Error (with errno) is thrown. "-" writes to standard output.
+/// Where a write to `path` lands. A symbolic link is written through (the file it names is
+/// replaced, the link stays); a character device, FIFO or socket is written in place, since
+/// renaming a file over it would replace the node itself (`-o /dev/null`, `-o /dev/stdout`).
+struct OutputTarget {
+    std::string path;       ///< the file to write: `path` with its symbolic links followed
+    bool in_place = false;  ///< not a regular file: open and write it, no temporary file
+    unsigned mode = 0644;   ///< permissions for the new file: those of the file it replaces
+};
+
+/// Resolves `path` as above. Throws rtguard::Error naming `path` for a directory, a loop of
+/// links or a link that cannot be read.
+OutputTarget resolve_output(const std::string& path);
+
+/// Writes `content` to a temporary file in the directory of the resolved `path`, fsyncs it,
+/// renames it over the target and fsyncs the directory. If anything fails, the target keeps
+/// its previous content and rtguard::Error (with errno) is thrown. "-" writes to standard
+/// output; a device, FIFO or socket is written in place.
 void write_file_atomic(const std::string& path, std::string_view content);
 
 /// Throws the rtguard::Error that write_file_atomic(path, ...) would throw for want of a place

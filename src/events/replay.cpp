@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.hpp"
 #include "core/json_writer.hpp"
 #include "events/json_fields.hpp"
 #include "events/record_reader.hpp"
@@ -533,12 +534,25 @@ struct Recorder::Impl {
     explicit Impl(std::string path_in) : path(std::move(path_in)) {
         if (path == "-") {
             fd = STDOUT_FILENO;
-            to_stdout = true;
+            to_stream = true;
+            stream_name = "<stdout>";
+        } else if (detail::OutputTarget t = detail::resolve_output(path); t.in_place) {
+            // A device or FIFO (/dev/stdout, a pipe) is written as it comes.
+            fd = ::open(t.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+            if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
+            to_stream = true;
+            own_stream = true;
+            stream_name = path;
         } else {
-            // Write beside the target so that the final rename stays on one filesystem.
-            temp = path + ".tmp.XXXXXX";
+            // Write beside the target so that the final rename stays on one filesystem; a
+            // symbolic link is written through.
+            target = t.path;
+            mode = t.mode;
+            temp = target + ".tmp.XXXXXX";
             fd = ::mkstemp(temp.data());
-            if (fd < 0) throw Error::from_errno(errno, "cannot create temporary file", path);
+            if (fd < 0) {
+                throw Error::from_errno(errno, "cannot create a temporary file for", path);
+            }
         }
 
         detail::JsonWriter w(buffer);
@@ -553,8 +567,8 @@ struct Recorder::Impl {
 
     ~Impl() {
         if (state == State::closed) return;
-        if (to_stdout) {
-            // What reached stdout cannot be taken back; hand over the rest rather than cut an
+        if (to_stream) {
+            // What reached the stream cannot be taken back; hand over the rest rather than cut an
             // event in half.
             if (state == State::open) {
                 try {
@@ -562,13 +576,14 @@ struct Recorder::Impl {
                 } catch (const Error&) {
                 }
             }
+            if (own_stream) ::close(fd);
             return;
         }
         if (fd >= 0) ::close(fd);
         ::unlink(temp.c_str());
     }
 
-    const std::string& target_name() const { return to_stdout ? stdout_name : path; }
+    const std::string& target_name() const { return to_stream ? stream_name : path; }
 
     void flush() {
         std::string_view data = buffer;
@@ -578,7 +593,7 @@ struct Recorder::Impl {
                 if (errno == EINTR) continue;
                 int err = errno;
                 state = State::broken;
-                throw Error::from_errno(err, "cannot write", to_stdout ? stdout_name : temp);
+                throw Error::from_errno(err, "cannot write", target_name());
             }
             data.remove_prefix(static_cast<std::size_t>(n));
         }
@@ -599,23 +614,28 @@ struct Recorder::Impl {
         if (state == State::closed) return;
         require_open();
         flush();
-        if (to_stdout) {
+        if (to_stream) {
             state = State::closed;
+            if (own_stream && ::close(fd) != 0) {
+                fd = -1;
+                throw Error::from_errno(errno, "cannot close", path);
+            }
+            fd = -1;
             return;
         }
 
-        if (::fchmod(fd, 0644) != 0) fail_close(errno, "cannot chmod", temp);
-        if (::fsync(fd) != 0) fail_close(errno, "cannot sync", temp);
+        if (::fchmod(fd, mode) != 0) fail_close(errno, "cannot chmod", path);
+        if (::fsync(fd) != 0) fail_close(errno, "cannot sync", path);
         int fd_to_close = fd;
         fd = -1;
-        if (::close(fd_to_close) != 0) fail_close(errno, "cannot close", temp);
-        if (::rename(temp.c_str(), path.c_str()) != 0) {
+        if (::close(fd_to_close) != 0) fail_close(errno, "cannot close", path);
+        if (::rename(temp.c_str(), target.c_str()) != 0) {
             fail_close(errno, "cannot rename into place", path);
         }
         state = State::closed;
 
         // Make the rename itself durable.
-        int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dir = ::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir >= 0) {
             ::fsync(dir);
             ::close(dir);
@@ -632,11 +652,14 @@ struct Recorder::Impl {
 
     enum class State { open, broken, closed };
 
-    inline static const std::string stdout_name = "<stdout>";
     std::string path;
+    std::string target;  // path with its symbolic links followed
     std::string temp;
+    std::string stream_name;
+    unsigned mode = 0644;
     int fd = -1;
-    bool to_stdout = false;
+    bool to_stream = false;   // standard output, a device or a FIFO: no temporary file
+    bool own_stream = false;  // opened here, closed here
     State state = State::open;
     std::string buffer;
     std::uint64_t written = 0;

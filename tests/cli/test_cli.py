@@ -128,7 +128,7 @@ def test_profile_refuses_an_output_it_cannot_write_before_the_workload_runs(tmp_
     out = tmp_path / "missing" / "b.json"
     r = rtguard("profile", "-o", out, "--", "/bin/sh", "-c", f"touch {ran}")
     assert r.returncode == 2, r.stderr
-    assert str(out) in r.stderr and "cannot create temporary file" in r.stderr
+    assert str(out) in r.stderr and "cannot create a temporary file for" in r.stderr
     assert not ran.exists()
 
 
@@ -147,3 +147,154 @@ def test_monitor_writes_alerts_to_their_own_file_apart_from_the_command_output(t
     assert r.stdout == "hello\n"
     rules = [json.loads(line)["rule"] for line in alerts.read_text().splitlines()]
     assert "unexpected_executable" in rules
+
+
+def live_or_skip():
+    if os.geteuid() != 0 or os.environ.get("RTGUARD_NO_LIVE"):
+        pytest.skip("needs root and the live eBPF source")
+    if not Path("/sys/kernel/btf/vmlinux").exists():
+        pytest.skip("the kernel has no BTF")
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "0x10", "1e3s", " 2s", "2s ", "-1", "+5s",
+                                  "99999999999999h", "3651d", "s", ".", "5w", "1..2s"])
+def test_a_duration_that_is_not_one_is_refused(baseline, text):
+    r = rtguard("detect", "--baseline", baseline, "--rate-limit", text,
+                DEMO / "normal.events.jsonl")
+    assert r.returncode == 2, (text, r.stdout, r.stderr)
+    assert "duration" in r.stderr and text in r.stderr
+
+
+@pytest.mark.parametrize("text", ["0", "90", "500ms", "1.5m", "2h", "1d", "3650d"])
+def test_a_duration_in_any_unit_is_taken(baseline, text):
+    r = rtguard("detect", "--baseline", baseline, "--rate-limit", text,
+                DEMO / "normal.events.jsonl")
+    assert r.returncode == 0, (text, r.stderr)
+
+
+def test_a_rate_limit_of_ten_years_suppresses_every_repeat(tmp_path, baseline):
+    counts = {}
+    for limit in ("0", "3650d"):
+        r = rtguard("detect", "--baseline", baseline, "--rate-limit", limit,
+                    DEMO / "attack.events.jsonl")
+        assert r.returncode == 1, r.stderr
+        counts[limit] = len(r.stdout.splitlines())
+    assert counts["3650d"] < counts["0"]
+
+
+def test_an_output_through_a_link_replaces_the_file_it_names(tmp_path):
+    (tmp_path / "real.json").write_text("old")
+    os.chmod(tmp_path / "real.json", 0o600)
+    (tmp_path / "link.json").symlink_to("real.json")
+    (tmp_path / "dangling.json").symlink_to("new.json")
+    for out in ("link.json", "dangling.json"):
+        r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", tmp_path / out)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / out).is_symlink()
+    assert json.loads((tmp_path / "real.json").read_text())["format"] == "rtguard-baseline"
+    assert json.loads((tmp_path / "new.json").read_text())["format"] == "rtguard-baseline"
+    assert (tmp_path / "real.json").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dangling.json", "link.json", "new.json", "real.json"]
+
+
+def test_an_output_that_is_a_pipe_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", fifo)
+    out, _ = reader.communicate(timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out)["format"] == "rtguard-baseline"
+    assert fifo.is_fifo()
+    r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", tmp_path)
+    assert r.returncode == 2 and f"{tmp_path}: cannot write: Is a directory" in r.stderr
+
+
+def test_learn_names_what_it_was_given_instead_of_events(tmp_path, baseline):
+    r = rtguard("learn", tmp_path, "-o", tmp_path / "b.json")
+    assert r.returncode == 2 and "Is a directory" in r.stderr, r.stderr
+    r = rtguard("learn", baseline, "-o", tmp_path / "b.json")
+    assert r.returncode == 2, r.stderr
+    assert f"{baseline}:line 2: this is an rtguard-baseline file, not events" in r.stderr
+
+
+def events_with_open_of(path, name):
+    lines = (DEMO / "normal.events.jsonl").read_text().splitlines()
+    event = json.loads(next(line for line in lines if '"kind":"open"' in line))
+    event["path"] = name
+    path.write_text("\n".join(lines + [json.dumps(event)]) + "\n")
+    return path
+
+
+def test_show_prints_hostile_file_names_escaped_on_one_line(tmp_path):
+    forged = "/tmp/x\x1b[31mRED\n          1x r   /etc/forged\x9b"
+    events = events_with_open_of(tmp_path / "e.jsonl", forged)
+    b = tmp_path / "b.json"
+    r = rtguard("learn", events, "-o", b)
+    assert r.returncode == 0, r.stderr
+    r = rtguard("show", b, "--all")
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x9b" not in r.stdout
+    assert not any(line.strip().endswith("/etc/forged") for line in r.stdout.splitlines())
+    assert "/tmp/x\\x1b[31mRED\\n          1x r   /etc/forged\\xc2\\x9b" in r.stdout
+
+
+def test_show_of_a_workload_the_baseline_lacks_is_an_error(baseline):
+    r = rtguard("show", baseline, "--workload", "nope")
+    assert r.returncode == 2
+    assert "no profile matches (the baseline has: command:workload.sh)" in r.stderr
+    assert rtguard("show", baseline, "--limit", "-1").returncode == 2
+
+
+def test_show_refuses_a_device_instead_of_reading_it_forever():
+    r = rtguard("show", "/dev/zero")
+    assert r.returncode == 2 and "/dev/zero: cannot read: not a regular file" in r.stderr
+
+
+def test_a_broken_baseline_is_reported_at_the_line_of_the_fault(tmp_path, baseline):
+    lines = baseline.read_bytes().split(b"\n")
+    cases = {}
+    nul = list(lines)
+    nul[4] = nul[4].replace(b'"', b'"\x00', 1)
+    cases["nul.json"] = (nul, "line 5, $: malformed JSON")
+    number = list(lines)
+    at = next(i for i, line in enumerate(lines) if b'"count": ' in line and i > 20)
+    number[at] = number[at].replace(b'"count": ', b'"count": 1e999999', 1)
+    cases["number.json"] = (number, f"line {at + 1}, $: malformed JSON")
+    schema = [line.replace(b'"schema": 1', b'"schema": "1"') for line in lines]
+    cases["schema.json"] = (schema, "$.schema: expected a whole number")
+    for name, (content, expected) in cases.items():
+        (tmp_path / name).write_bytes(b"\n".join(content))
+        r = rtguard("show", tmp_path / name)
+        assert r.returncode == 2 and expected in r.stderr, (name, r.stderr)
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + baseline.read_bytes())
+    r = rtguard("show", tmp_path / "bom.json")
+    assert r.returncode == 2 and "byte-order mark" in r.stderr
+
+
+def test_a_feed_that_gives_no_record_says_why(tmp_path):
+    sbom = sbom_with_lodash(tmp_path / "sbom.json")
+    feed = tmp_path / "bad.json"
+    feed.write_text(json.dumps({
+        "id": "GHSA-bad", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
+                      "ranges": [{"type": "SEMVER",
+                                  "events": [{"introduced": "0"}, {"fixed": "not a version"}]}]}]}))
+    r = rtguard("match", sbom, "--feed", feed)
+    assert r.returncode == 2, r.stderr
+    assert "no OSV record could be read" in r.stderr
+    assert "$.affected[0].ranges[0].events[1].fixed" in r.stderr
+
+
+def test_record_to_standard_output_keeps_the_command_output_apart(tmp_path):
+    live_or_skip()
+    r = rtguard("record", "-o", "-", "--", "/bin/sh", "-c", "echo HELLO; cat /etc/hostname")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert json.loads(lines[0])["format"] == "rtguard-events"
+    assert all(json.loads(line) for line in lines)
+    assert "HELLO" in r.stderr
+    events = tmp_path / "e.jsonl"
+    events.write_text(r.stdout)
+    assert rtguard("learn", events, "-o", tmp_path / "b.json").returncode == 0

@@ -1,6 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "core/atomic_file.hpp"
 #include "core/json_writer.hpp"
@@ -89,6 +95,72 @@ TEST_CASE("an atomic write that cannot complete keeps the previous content") {
     detail::write_file_atomic(path, "kept");
     CHECK_THROWS_AS(detail::write_file_atomic(dir.file("missing/x.json"), "y"), Error);
     CHECK(detail::read_file(path) == "kept");
+}
+
+TEST_CASE("an atomic write through a link replaces the file it names and keeps the link") {
+    testing::TempDir dir;
+    namespace fs = std::filesystem;
+    detail::write_file_atomic(dir.file("real.json"), "old");
+    fs::permissions(dir.file("real.json"), fs::perms::owner_read | fs::perms::owner_write);
+    fs::create_symlink("real.json", dir.file("link.json"));
+    fs::create_symlink(dir.file("link.json"), dir.file("chain.json"));
+    fs::create_symlink("made-now.json", dir.file("dangling.json"));
+
+    detail::write_file_atomic(dir.file("chain.json"), "new");
+    CHECK(fs::is_symlink(dir.file("chain.json")));
+    CHECK(fs::is_symlink(dir.file("link.json")));
+    CHECK(detail::read_file(dir.file("real.json")) == "new");
+    CHECK(fs::status(dir.file("real.json")).permissions() ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+
+    detail::write_file_atomic(dir.file("dangling.json"), "made");
+    CHECK(fs::is_symlink(dir.file("dangling.json")));
+    CHECK(detail::read_file(dir.file("made-now.json")) == "made");
+
+    auto target = detail::resolve_output(dir.file("chain.json"));
+    CHECK_FALSE(target.in_place);
+    CHECK(target.path == fs::canonical(dir.file("real.json")).string());
+}
+
+TEST_CASE("an atomic write to a pipe or device writes into it, a directory is refused") {
+    testing::TempDir dir;
+    std::string fifo = dir.file("out.fifo");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string got;
+    std::thread reader([&] {
+        std::ifstream in(fifo, std::ios::binary);
+        got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    });
+    detail::write_file_atomic(fifo, "through the pipe");
+    reader.join();
+    CHECK(got == "through the pipe");
+    struct stat st {};
+    REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+    CHECK(S_ISFIFO(st.st_mode));
+
+    // A node like /dev/null, made here (as root) so that a fault cannot break the real one.
+    std::string null_node = dir.file("null");
+    if (::mknod(null_node.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) == 0) {
+        CHECK(detail::resolve_output(null_node).in_place);
+        detail::write_file_atomic(null_node, "gone");
+        REQUIRE(::lstat(null_node.c_str(), &st) == 0);
+        CHECK(S_ISCHR(st.st_mode));
+    } else {
+        MESSAGE("not root: the device node case is left out");
+    }
+
+    try {
+        detail::write_file_atomic(dir.path().string(), "x");
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(e.code().value() == EISDIR);
+        CHECK(std::string(e.what()).find(dir.path().string()) != std::string::npos);
+    }
+}
+
+TEST_CASE("reading a device is refused instead of filling memory") {
+    CHECK_THROWS_WITH_AS(detail::read_file("/dev/zero"),
+                         doctest::Contains("not a regular file or a pipe"), Error);
 }
 
 TEST_CASE("reading a missing file reports ENOENT and the path") {

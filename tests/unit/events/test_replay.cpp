@@ -2,14 +2,17 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "rtguard/error.hpp"
@@ -720,6 +723,35 @@ TEST_CASE("a recording replaces an older file of the same name only on close") {
         recorder.close();
     }
     ReplaySource source(path);
+    CHECK(read_all(source).size() == 1);
+}
+
+TEST_CASE("a recording into a pipe streams; through a link it replaces the linked file") {
+    TempDir dir;
+    std::string fifo = dir.file("events.fifo");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string got;
+    std::thread reader([&] {
+        std::ifstream in(fifo, std::ios::binary);
+        got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    });
+    {
+        Recorder recorder(fifo);
+        for (int i = 0; i < 3; ++i)
+            recorder.write(common(EventKind::fork, i));
+        recorder.close();
+    }
+    reader.join();
+    CHECK(std::count(got.begin(), got.end(), '\n') == 4);  // the header and three events
+    CHECK(got.rfind(R"({"format":"rtguard-events")", 0) == 0);
+
+    write_text(dir.file("real.jsonl"), "old\n");
+    std::filesystem::create_symlink("real.jsonl", dir.file("link.jsonl"));
+    Recorder recorder(dir.file("link.jsonl"));
+    recorder.write(common(EventKind::fork, 1));
+    recorder.close();
+    CHECK(std::filesystem::is_symlink(dir.file("link.jsonl")));
+    ReplaySource source(dir.file("real.jsonl"));
     CHECK(read_all(source).size() == 1);
 }
 
