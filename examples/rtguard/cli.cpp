@@ -4,6 +4,8 @@
 
 #include <fmt/core.h>
 
+#include "core/json_writer.hpp"
+
 namespace rtguard::cli {
 
 std::optional<std::string> ParsedArgs::get(const std::string& name) const {
@@ -65,26 +67,15 @@ ParsedArgs parse_args(const std::vector<std::string>& args,
 
 namespace {
 
-// Length of the UTF-8 sequence at the start of `s`, 0 when it is not one.
-std::size_t utf8_length(std::string_view s) {
-    auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
-    unsigned char c = b(0);
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if (!cont(1) || !cont(2)) return 0;
-        if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
-        if (c == 0xed && b(1) >= 0xa0) return 0;  // surrogate
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if (!cont(1) || !cont(2) || !cont(3)) return 0;
-        if (c == 0xf0 && b(1) < 0x90) return 0;
-        if (c == 0xf4 && b(1) >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
+// Characters that steer a terminal or reorder what it shows: the C1 controls (U+0080..U+009F),
+// the bidirectional overrides and isolates, the line and paragraph separators.
+bool invisible_control(std::string_view ch) {
+    auto b = [&](std::size_t i) { return static_cast<unsigned char>(ch[i]); };
+    if (ch.size() == 2) return b(0) == 0xc2 && b(1) < 0xa0;
+    if (ch.size() != 3 || b(0) != 0xe2) return false;
+    if (b(1) == 0x80) return (b(2) >= 0x8e && b(2) <= 0x8f) || (b(2) >= 0xa8 && b(2) <= 0xae);
+    if (b(1) == 0x81) return b(2) >= 0xa6 && b(2) <= 0xa9;
+    return false;
 }
 
 }  // namespace
@@ -94,7 +85,7 @@ std::string printable(std::string_view text) {
     out.reserve(text.size());
     while (!text.empty()) {
         auto c = static_cast<unsigned char>(text[0]);
-        std::size_t n = utf8_length(text);
+        std::size_t n = detail::utf8_sequence(text, 0);
         if (c == '\\') {
             out += "\\\\";
         } else if (c == '\n') {
@@ -104,9 +95,9 @@ std::string printable(std::string_view text) {
         } else if (n == 0 || c < 0x20 || c == 0x7f) {
             out += fmt::format("\\x{:02x}", c);
             n = 1;
-        } else if (c == 0xc2 && static_cast<unsigned char>(text[1]) < 0xa0) {
-            // U+0080..U+009F: the C1 controls, which some terminals act on too.
-            out += fmt::format("\\x{:02x}\\x{:02x}", c, static_cast<unsigned char>(text[1]));
+        } else if (n > 1 && invisible_control(text.substr(0, n))) {
+            for (std::size_t i = 0; i < n; ++i)
+                out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
         } else {
             out.append(text.substr(0, n));
         }
@@ -127,7 +118,10 @@ double parse_duration_seconds(const std::string& text) {
         while (i < text.size() && text[i] >= '0' && text[i] <= '9')
             ++i, ++frac_digits;
     }
-    if (int_digits > 12) {
+    std::size_t zeros = 0;
+    while (zeros + 1 < int_digits && text[zeros] == '0')
+        ++zeros;
+    if (int_digits - zeros > 12) {
         throw UsageError("duration '" + text + "' is longer than 10 years");
     }
     if (int_digits + frac_digits == 0) {

@@ -36,7 +36,9 @@ SbomMatcher load_feeds(const std::vector<std::string>& feeds) {
             std::string why;
             std::size_t told = 0;
             for (const auto& p : matcher.problems()) {
-                if (!p.file.starts_with(path) || told == 3) continue;
+                bool of_this =
+                    p.file == path || p.file.starts_with(path.ends_with('/') ? path : path + "/");
+                if (!of_this || told == 3) continue;
                 ++told;
                 why += fmt::format("\n  {}{}{}: {}: {}", p.file, p.member.empty() ? "" : ":",
                                    p.member, p.where, p.message);

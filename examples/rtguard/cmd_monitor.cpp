@@ -67,8 +67,9 @@ int run_monitor(const std::vector<std::string>& args) {
     // Alerts go to their own file when asked: a started command writes to rtguard's stdout.
     std::FILE* out = stdout;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> out_file(nullptr, &std::fclose);
-    if (auto path = a.get("--output") ? a.get("--output") : a.get("-o")) {
-        out_file.reset(std::fopen(path->c_str(), "w"));
+    if (auto path = a.get("--output") ? a.get("--output") : a.get("-o"); path && *path != "-") {
+        // Close-on-exec ("e"): the watched command must not be able to write alerts.
+        out_file.reset(std::fopen(path->c_str(), "we"));
         if (!out_file) throw Error::from_errno(errno, "cannot open for writing", *path);
         out = out_file.get();
     }

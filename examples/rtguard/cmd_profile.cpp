@@ -21,7 +21,8 @@ constexpr const char* profile_usage =
     "Watches a live workload and writes its baseline (see docs/baseline.md) when the command\n"
     "ends, the duration passes, the baseline converges (--until-stable) or on SIGINT/SIGTERM.\n"
     "\n"
-    "  -o, --output FILE  the baseline to write (default baseline.json)\n"
+    "  -o, --output FILE  the baseline to write (default baseline.json; \"-\" for standard\n"
+    "                     output, and a started command's output then goes to standard error)\n"
     "  --merge            merge into FILE when it exists, instead of replacing it\n"
     "  --until-stable     stop once no new behaviour (executable, file, endpoint, syscall)\n"
     "                     appeared for --quiet D (default 60s)\n"
@@ -46,6 +47,7 @@ int run_profile(const std::vector<std::string>& args) {
     }
     std::string output = a.get("--output").value_or(a.get("-o").value_or("baseline.json"));
     LiveTarget target = parse_live_target(a);
+    target.command_stdout_to_stderr = writes_to_stdout(output);
     bool until_stable = a.has("--until-stable");
     double quiet = 60;
     if (auto q = a.get("--quiet")) {

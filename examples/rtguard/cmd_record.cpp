@@ -35,7 +35,7 @@ int run_record(const std::vector<std::string>& args) {
     auto output = a.get("--output") ? a.get("--output") : a.get("-o");
     if (!output) throw UsageError("-o EVENTS is required");
     LiveTarget target = parse_live_target(a);
-    target.command_stdout_to_stderr = *output == "-";
+    target.command_stdout_to_stderr = writes_to_stdout(*output);
 
     BpfSourceOptions options_bpf;
     options_bpf.dedupe = !a.has("--all");

@@ -48,8 +48,9 @@ EventFormat detect_event_format(const std::string& path) {
         while (second.size() < max_header && in.get(c) && c != '\n')
             second.push_back(c);
         static constexpr std::string_view tag = "\"format\": \"rtguard-";
-        if (auto at = second.find(tag); at != std::string::npos) {
-            auto end = second.find('"', at + tag.size());
+        auto at = second.find(tag);
+        auto end = at == std::string::npos ? at : second.find('"', at + tag.size());
+        if (end != std::string::npos && end > at + tag.size()) {
             std::string name = second.substr(at + tag.size() - 8, end - (at + tag.size() - 8));
             throw Error(errc::parse_error,
                         fmt::format("this is an {} file, not events; learn and detect read "

@@ -2,6 +2,7 @@
 // choosing what to watch, the poll loop, signals.
 #include "live_cli.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include <fmt/core.h>
 
+#include "core/atomic_file.hpp"
 #include "rtguard/error.hpp"
 #include "rtguard/log.hpp"
 
@@ -37,6 +39,15 @@ const char* const live_target_help =
     "Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. SIGINT or SIGTERM ends\n"
     "watching cleanly (a started command gets the signal and is waited for); what was\n"
     "collected is still written.\n";
+
+bool writes_to_stdout(const std::string& output) {
+    if (output == "-") return true;
+    try {
+        return detail::resolve_output(output).fd == STDOUT_FILENO;
+    } catch (const Error&) {
+        return false;  // reported when the output is checked or written
+    }
+}
 
 LiveTarget parse_live_target(const ParsedArgs& a) {
     LiveTarget t;
@@ -135,7 +146,7 @@ LiveRun run_live(const LiveTarget& target, BpfSourceOptions options,
         if (target.command_stdout_to_stderr) {
             // The child inherits the swapped descriptor; rtguard gets its own back at once.
             std::fflush(stdout);
-            int saved = ::dup(STDOUT_FILENO);
+            int saved = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
             if (saved < 0 || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
                 throw Error::from_errno(errno, "cannot redirect the command's output");
             }

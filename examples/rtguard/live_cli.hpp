@@ -26,6 +26,10 @@ struct LiveTarget {
     bool command_stdout_to_stderr = false;
 };
 
+/// Whether writing `output` ("-", /dev/stdout, ...) lands on rtguard's standard output, where
+/// a started command's output must then not go.
+bool writes_to_stdout(const std::string& output);
+
 /// How a live run ended.
 struct LiveRun {
     std::string workload;

@@ -710,7 +710,14 @@ const char* find_syntax_error(const simdjson::padded_string& text, od::document&
                 return !v.get_string().get(s);
             }
             case od::json_type::number: {
+                // As the DOM parser reads it: an integer must fit 64 bits.
+                od::number_type kind;
+                if (v.get_number_type().get(kind)) return false;
+                std::int64_t i;
+                std::uint64_t u;
                 double d;
+                if (kind == od::number_type::signed_integer) return !v.get_int64().get(i);
+                if (kind == od::number_type::unsigned_integer) return !v.get_uint64().get(u);
                 return !v.get_double().get(d);
             }
             case od::json_type::boolean: {
@@ -776,7 +783,9 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
                        "$", padded.data());
             }
             if (e == simdjson::UTF8_ERROR) {
-                r.fail(errc::parse_error, "the file is not valid UTF-8", "$", nullptr);
+                std::size_t bad = detail::first_invalid_utf8(text);
+                r.fail(errc::parse_error, "the file is not valid UTF-8", "$",
+                       bad == std::string_view::npos ? nullptr : padded.data() + bad);
             }
             if (e == simdjson::EMPTY) r.fail(errc::parse_error, "the file is empty", "$", nullptr);
             if (e == simdjson::DEPTH_ERROR) {

@@ -34,32 +34,46 @@ std::string directory_of(const std::string& path) {
     return path.substr(0, slash);
 }
 
+// The descriptor of this process that `p` names (/proc/self/fd/N and its aliases, where
+// /dev/stdout and /dev/fd lead), or -1.
+int own_descriptor(const std::string& p) {
+    const std::string prefixes[] = {"/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/",
+                                    "/proc/" + std::to_string(::getpid()) + "/fd/"};
+    for (const auto& prefix : prefixes) {
+        if (!p.starts_with(prefix)) continue;
+        std::string_view n = std::string_view(p).substr(prefix.size());
+        if (n.empty() || n.size() > 9 ||
+            n.find_first_not_of("0123456789") != std::string_view::npos) {
+            return -1;
+        }
+        return std::stoi(std::string(n));
+    }
+    return -1;
+}
+
 }  // namespace
 
 OutputTarget resolve_output(const std::string& path) {
+    if (path.empty()) throw Error(errc::invalid_argument, "the output path is empty");
     OutputTarget out;
     out.path = path;
+
+    // Follow the links by hand: a link may name a file still to be made, or a descriptor of
+    // this process, which is written as it is (with its offset and append mode).
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) throw Error::from_errno(EISDIR, "cannot write", path);
-        out.mode = st.st_mode & 07777;
-        if (!S_ISREG(st.st_mode)) {
-            // Opened by its own name, which also reaches a pipe behind /dev/stdout.
+    for (int hops = 0;; ++hops) {
+        if (int fd = own_descriptor(out.path); fd >= 0) {
+            if (::fstat(fd, &st) != 0) throw Error::from_errno(errno, "cannot write", path);
+            if (S_ISDIR(st.st_mode)) throw Error::from_errno(EISDIR, "cannot write", path);
+            out.fd = fd;
             out.in_place = true;
             return out;
         }
-        // The file a chain of links ends at: it is replaced, the links stay.
-        std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr),
-                                                         &std::free);
-        if (!real) throw Error::from_errno(errno, "cannot resolve", path);
-        out.path = real.get();
-        return out;
-    }
-    if (errno != ENOENT) throw Error::from_errno(errno, "cannot write", path);
-
-    // No file yet, or a link to a file still to be made: follow the links by hand.
-    for (int hops = 0;; ++hops) {
-        if (::lstat(out.path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return out;
+        if (::lstat(out.path.c_str(), &st) != 0) {
+            if (errno == ENOENT) return out;  // a new file, also at the end of a dangling link
+            throw Error::from_errno(errno, "cannot write", path);
+        }
+        if (!S_ISLNK(st.st_mode)) break;
         if (hops >= 40) throw Error::from_errno(ELOOP, "cannot write", path);
         std::string link(PATH_MAX, '\0');
         ssize_t n = ::readlink(out.path.c_str(), link.data(), link.size());
@@ -67,21 +81,54 @@ OutputTarget resolve_output(const std::string& path) {
         link.resize(static_cast<std::size_t>(n));
         out.path = link.starts_with('/') ? link : directory_of(out.path) + "/" + link;
     }
+    if (S_ISDIR(st.st_mode)) throw Error::from_errno(EISDIR, "cannot write", path);
+    if (S_ISSOCK(st.st_mode)) {
+        throw Error(errc::invalid_argument, "cannot write: it is a socket", path);
+    }
+    out.in_place = !S_ISREG(st.st_mode);
+    out.mode = st.st_mode & 07777;
+    out.existed = true;
+    out.uid = st.st_uid;
+    out.gid = st.st_gid;
+    return out;
+}
+
+int create_temporary(const OutputTarget& target, std::string& tmp, const std::string& path) {
+    tmp = target.path + ".tmp.XXXXXX";
+    // Close-on-exec: a command rtguard starts must never reach what rtguard writes.
+    int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+    if (fd < 0) throw Error::from_errno(errno, "cannot create a temporary file for", path);
+    return fd;
+}
+
+void finish_temporary(int fd, const OutputTarget& target, const std::string& path) {
+    // The owner first: chown clears set-id bits that chmod then puts back.
+    if (target.existed && (target.uid != ::geteuid() || target.gid != ::getegid())) {
+        if (::fchown(fd, target.uid, target.gid) != 0 && errno != EPERM) {
+            throw Error::from_errno(errno, "cannot chown", path);
+        }
+    }
+    if (::fchmod(fd, target.mode) != 0) throw Error::from_errno(errno, "cannot chmod", path);
+    if (::fsync(fd) != 0) throw Error::from_errno(errno, "cannot sync", path);
 }
 
 void check_writable(const std::string& path) {
     if (path == "-") return;
     OutputTarget target = resolve_output(path);
+    if (target.fd >= 0) {
+        int flags = ::fcntl(target.fd, F_GETFL);
+        if (flags < 0) throw Error::from_errno(errno, "cannot write", path);
+        if ((flags & O_ACCMODE) == O_RDONLY) throw Error::from_errno(EBADF, "cannot write", path);
+        return;
+    }
     if (target.in_place) {
         if (::access(target.path.c_str(), W_OK) != 0) {
             throw Error::from_errno(errno, "cannot write", path);
         }
         return;
     }
-    std::string tmp = target.path + ".tmp.XXXXXX";
-    int fd = ::mkstemp(tmp.data());
-    if (fd < 0) throw Error::from_errno(errno, "cannot create a temporary file for", path);
-    ::close(fd);
+    std::string tmp;
+    ::close(create_temporary(target, tmp, path));
     ::unlink(tmp.c_str());
 }
 
@@ -91,6 +138,10 @@ void write_file_atomic(const std::string& path, std::string_view content) {
         return;
     }
     OutputTarget target = resolve_output(path);
+    if (target.fd >= 0) {
+        write_all(target.fd, content, path);
+        return;
+    }
     if (target.in_place) {
         int fd = ::open(target.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
@@ -106,13 +157,11 @@ void write_file_atomic(const std::string& path, std::string_view content) {
 
     // Write the new content beside the target, so that the rename stays on one filesystem.
     // Errors name the output; the temporary file is gone by the time anyone reads them.
-    std::string tmp = target.path + ".tmp.XXXXXX";
-    int fd = ::mkstemp(tmp.data());
-    if (fd < 0) throw Error::from_errno(errno, "cannot create a temporary file for", path);
+    std::string tmp;
+    int fd = create_temporary(target, tmp, path);
     try {
         write_all(fd, content, path);
-        if (::fchmod(fd, target.mode) != 0) throw Error::from_errno(errno, "cannot chmod", path);
-        if (::fsync(fd) != 0) throw Error::from_errno(errno, "cannot sync", path);
+        finish_temporary(fd, target, path);
     } catch (...) {
         ::close(fd);
         ::unlink(tmp.c_str());

@@ -7,17 +7,30 @@
 namespace rtguard::detail {
 
 /// Where a write to `path` lands. A symbolic link is written through (the file it names is
-/// replaced, the link stays); a character device, FIFO or socket is written in place, since
-/// renaming a file over it would replace the node itself (`-o /dev/null`, `-o /dev/stdout`).
+/// replaced, the link stays); a character device or FIFO is written in place, since renaming a
+/// file over it would replace the node itself (`-o /dev/null`); a path that names one of this
+/// process's own descriptors (`/dev/stdout`, `/proc/self/fd/N`) is written to that descriptor,
+/// as "-" is to standard output.
 struct OutputTarget {
     std::string path;       ///< the file to write: `path` with its symbolic links followed
-    bool in_place = false;  ///< not a regular file: open and write it, no temporary file
+    bool in_place = false;  ///< not a regular file: write into it, no temporary file
+    int fd = -1;            ///< >= 0: write to this descriptor of the process (in_place too)
     unsigned mode = 0644;   ///< permissions for the new file: those of the file it replaces
+    bool existed = false;   ///< a file is replaced: its owner is kept where the user may
+    unsigned uid = 0;
+    unsigned gid = 0;
 };
 
-/// Resolves `path` as above. Throws rtguard::Error naming `path` for a directory, a loop of
-/// links or a link that cannot be read.
+/// Resolves `path` as above. Throws rtguard::Error naming `path` for an empty path, a
+/// directory, a socket, a loop of links or a link that cannot be read.
 OutputTarget resolve_output(const std::string& path);
+
+/// A new temporary file beside `target` (close-on-exec), its name in `tmp`; for writers that
+/// stream into it and rename it over the target at the end. Errors name `path`.
+int create_temporary(const OutputTarget& target, std::string& tmp, const std::string& path);
+
+/// Gives the temporary file the owner and permissions of the file it replaces and syncs it.
+void finish_temporary(int fd, const OutputTarget& target, const std::string& path);
 
 /// Writes `content` to a temporary file in the directory of the resolved `path`, fsyncs it,
 /// renames it over the target and fsyncs the directory. If anything fails, the target keeps

@@ -6,9 +6,7 @@
 #include <fmt/format.h>
 
 namespace rtguard::detail {
-namespace {
 
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is malformed.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
     unsigned char c = byte(i);
@@ -40,15 +38,17 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
     return n;
 }
 
-}  // namespace
-
-bool valid_utf8(std::string_view s) noexcept {
+std::size_t first_invalid_utf8(std::string_view s) noexcept {
     for (std::size_t i = 0; i < s.size();) {
         std::size_t n = utf8_sequence(s, i);
-        if (n == 0) return false;
+        if (n == 0) return i;
         i += n;
     }
-    return true;
+    return std::string_view::npos;
+}
+
+bool valid_utf8(std::string_view s) noexcept {
+    return first_invalid_utf8(s) == std::string_view::npos;
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -11,6 +11,12 @@
 
 namespace rtguard::detail {
 
+/// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is malformed.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept;
+
+/// Offset of the first byte of `s` that is not well-formed UTF-8, or npos.
+std::size_t first_invalid_utf8(std::string_view s) noexcept;
+
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool valid_utf8(std::string_view s) noexcept;
 

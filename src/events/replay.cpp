@@ -536,9 +536,14 @@ struct Recorder::Impl {
             fd = STDOUT_FILENO;
             to_stream = true;
             stream_name = "<stdout>";
-        } else if (detail::OutputTarget t = detail::resolve_output(path); t.in_place) {
-            // A device or FIFO (/dev/stdout, a pipe) is written as it comes.
-            fd = ::open(t.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        } else if (target = detail::resolve_output(path); target.fd >= 0) {
+            // /dev/stdout and the like: that descriptor, written as it comes.
+            fd = target.fd;
+            to_stream = true;
+            stream_name = path;
+        } else if (target.in_place) {
+            // A device or FIFO is written as it comes.
+            fd = ::open(target.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
             if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
             to_stream = true;
             own_stream = true;
@@ -546,13 +551,7 @@ struct Recorder::Impl {
         } else {
             // Write beside the target so that the final rename stays on one filesystem; a
             // symbolic link is written through.
-            target = t.path;
-            mode = t.mode;
-            temp = target + ".tmp.XXXXXX";
-            fd = ::mkstemp(temp.data());
-            if (fd < 0) {
-                throw Error::from_errno(errno, "cannot create a temporary file for", path);
-            }
+            fd = detail::create_temporary(target, temp, path);
         }
 
         detail::JsonWriter w(buffer);
@@ -624,18 +623,21 @@ struct Recorder::Impl {
             return;
         }
 
-        if (::fchmod(fd, mode) != 0) fail_close(errno, "cannot chmod", path);
-        if (::fsync(fd) != 0) fail_close(errno, "cannot sync", path);
+        try {
+            detail::finish_temporary(fd, target, path);
+        } catch (const Error& e) {
+            fail_close(e.code().value(), "cannot finish", path);
+        }
         int fd_to_close = fd;
         fd = -1;
         if (::close(fd_to_close) != 0) fail_close(errno, "cannot close", path);
-        if (::rename(temp.c_str(), target.c_str()) != 0) {
+        if (::rename(temp.c_str(), target.path.c_str()) != 0) {
             fail_close(errno, "cannot rename into place", path);
         }
         state = State::closed;
 
         // Make the rename itself durable.
-        int dir = ::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dir = ::open(directory_of(target.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir >= 0) {
             ::fsync(dir);
             ::close(dir);
@@ -653,10 +655,9 @@ struct Recorder::Impl {
     enum class State { open, broken, closed };
 
     std::string path;
-    std::string target;  // path with its symbolic links followed
+    detail::OutputTarget target;  // where path leads
     std::string temp;
     std::string stream_name;
-    unsigned mode = 0644;
     int fd = -1;
     bool to_stream = false;   // standard output, a device or a FIFO: no temporary file
     bool own_stream = false;  // opened here, closed here

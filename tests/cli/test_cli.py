@@ -165,7 +165,8 @@ def test_a_duration_that_is_not_one_is_refused(baseline, text):
     assert "duration" in r.stderr and text in r.stderr
 
 
-@pytest.mark.parametrize("text", ["0", "90", "500ms", "1.5m", "2h", "1d", "3650d"])
+@pytest.mark.parametrize("text", ["0", "90", "500ms", "1.5m", "2h", "1d", "3650d",
+                                  "0000000000000001s"])
 def test_a_duration_in_any_unit_is_taken(baseline, text):
     r = rtguard("detect", "--baseline", baseline, "--rate-limit", text,
                 DEMO / "normal.events.jsonl")
@@ -228,16 +229,16 @@ def events_with_open_of(path, name):
 
 
 def test_show_prints_hostile_file_names_escaped_on_one_line(tmp_path):
-    forged = "/tmp/x\x1b[31mRED\n          1x r   /etc/forged\x9b"
+    forged = "/tmp/x\x1b[31mRED\n          1x r   /etc/forged\x9b\u202e"
     events = events_with_open_of(tmp_path / "e.jsonl", forged)
     b = tmp_path / "b.json"
     r = rtguard("learn", events, "-o", b)
     assert r.returncode == 0, r.stderr
     r = rtguard("show", b, "--all")
     assert r.returncode == 0, r.stderr
-    assert "\x1b" not in r.stdout and "\x9b" not in r.stdout
+    assert "\x1b" not in r.stdout and "\x9b" not in r.stdout and "\u202e" not in r.stdout
     assert not any(line.strip().endswith("/etc/forged") for line in r.stdout.splitlines())
-    assert "/tmp/x\\x1b[31mRED\\n          1x r   /etc/forged\\xc2\\x9b" in r.stdout
+    assert "/tmp/x\\x1b[31mRED\\n          1x r   /etc/forged\\xc2\\x9b\\xe2\\x80\\xae" in r.stdout
 
 
 def test_show_of_a_workload_the_baseline_lacks_is_an_error(baseline):
@@ -262,6 +263,14 @@ def test_a_broken_baseline_is_reported_at_the_line_of_the_fault(tmp_path, baseli
     at = next(i for i, line in enumerate(lines) if b'"count": ' in line and i > 20)
     number[at] = number[at].replace(b'"count": ', b'"count": 1e999999', 1)
     cases["number.json"] = (number, f"line {at + 1}, $: malformed JSON")
+    big = list(lines)
+    at_big = next(i for i, line in enumerate(lines) if b'"first_ns": ' in line)
+    big[at_big] = big[at_big].replace(b'"first_ns": ', b'"first_ns": 99999999999999999999999')
+    cases["big.json"] = (big, f"line {at_big + 1}, $: malformed JSON")
+    utf = list(lines)
+    at_utf = next(i for i, line in enumerate(lines) if b'"path": "' in line)
+    utf[at_utf] = utf[at_utf].replace(b'"path": "', b'"path": "\xff', 1)
+    cases["utf.json"] = (utf, f"line {at_utf + 1}, $: the file is not valid UTF-8")
     schema = [line.replace(b'"schema": 1', b'"schema": "1"') for line in lines]
     cases["schema.json"] = (schema, "$.schema: expected a whole number")
     for name, (content, expected) in cases.items():
@@ -298,3 +307,73 @@ def test_record_to_standard_output_keeps_the_command_output_apart(tmp_path):
     events = tmp_path / "e.jsonl"
     events.write_text(r.stdout)
     assert rtguard("learn", events, "-o", tmp_path / "b.json").returncode == 0
+
+
+def test_an_output_on_standard_output_writes_to_it_not_over_its_file(tmp_path):
+    appended = tmp_path / "appended.txt"
+    appended.write_text("header\n")
+    if not RTGUARD.exists():
+        pytest.skip(f"{RTGUARD} was not built")
+    with open(appended, "a") as out:
+        r = subprocess.run([str(RTGUARD), "learn", str(DEMO / "normal.events.jsonl"), "-o",
+                            "/dev/stdout"], stdout=out, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = appended.read_text()
+    assert text.startswith("header\n{")
+    assert json.loads(text[len("header\n"):])["format"] == "rtguard-baseline"
+
+
+def test_an_output_that_cannot_be_a_file_is_refused(tmp_path):
+    import socket
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", tmp_path / "sock")
+    assert r.returncode == 2 and "cannot write: it is a socket" in r.stderr
+    r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", "")
+    assert r.returncode == 2 and "the output path is empty" in r.stderr
+    sock.close()
+
+
+def test_a_replaced_output_keeps_its_owner(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file another owner")
+    out = tmp_path / "owned.json"
+    out.write_text("old")
+    os.chown(out, 1234, 2345)
+    os.chmod(out, 0o640)
+    r = rtguard("learn", DEMO / "normal.events.jsonl", "-o", out)
+    assert r.returncode == 0, r.stderr
+    st = out.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (1234, 2345, 0o640)
+
+
+FD_PROBE = ("import os\n"
+            "open_fds = []\n"
+            "for fd in range(3, 1024):\n"
+            "    try:\n"
+            "        os.fstat(fd)\n"
+            "        open_fds.append(fd)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "print('inherited', open_fds, flush=True)\n")
+
+
+def test_a_started_command_inherits_no_descriptor_of_rtguard(tmp_path):
+    live_or_skip()
+    import sys
+    probe = [sys.executable, "-c", FD_PROBE]
+    b = tmp_path / "b.json"
+    runs = {
+        "record": ["record", "-o", tmp_path / "e.jsonl", "--", *probe],
+        "record to stdout": ["record", "-o", "-", "--", *probe],
+        "profile": ["profile", "-o", b, "--", *probe],
+        "profile to stdout": ["profile", "-o", "/dev/stdout", "--", *probe],
+    }
+    for name, args in runs.items():
+        r = rtguard(*args)
+        assert r.returncode == 0, (name, r.stderr)
+        assert "inherited []" in r.stdout + r.stderr, (name, r.stdout, r.stderr)
+    r = rtguard("monitor", "--baseline", b, "--output", tmp_path / "alerts.jsonl", "--", *probe)
+    assert r.returncode in (0, 1), r.stderr
+    assert "inherited []" in r.stdout, r.stdout

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -119,7 +121,8 @@ TEST_CASE("an atomic write through a link replaces the file it names and keeps t
 
     auto target = detail::resolve_output(dir.file("chain.json"));
     CHECK_FALSE(target.in_place);
-    CHECK(target.path == fs::canonical(dir.file("real.json")).string());
+    CHECK(fs::equivalent(target.path, dir.file("real.json")));
+    CHECK(target.existed);
 }
 
 TEST_CASE("an atomic write to a pipe or device writes into it, a directory is refused") {
@@ -156,6 +159,27 @@ TEST_CASE("an atomic write to a pipe or device writes into it, a directory is re
         CHECK(e.code().value() == EISDIR);
         CHECK(std::string(e.what()).find(dir.path().string()) != std::string::npos);
     }
+}
+
+TEST_CASE("a path to one of the process's own descriptors writes to that descriptor") {
+    testing::TempDir dir;
+    std::string file = dir.file("kept.txt");
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, "first\n", 6) == 6);
+    for (const std::string& alias :
+         {"/proc/self/fd/" + std::to_string(fd), "/dev/fd/" + std::to_string(fd)}) {
+        auto target = detail::resolve_output(alias);
+        CHECK(target.fd == fd);
+        CHECK(target.in_place);
+        detail::write_file_atomic(alias, "more\n");
+    }
+    ::close(fd);
+    // Appended through the open descriptor: the file was not replaced.
+    CHECK(detail::read_file(file) == "first\nmore\nmore\n");
+    CHECK(detail::resolve_output("/dev/stdout").fd == 1);
+    CHECK_THROWS_WITH_AS(detail::resolve_output(""), doctest::Contains("output path is empty"),
+                         Error);
 }
 
 TEST_CASE("reading a device is refused instead of filling memory") {
