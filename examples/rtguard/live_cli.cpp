@@ -41,7 +41,6 @@ const char* const live_target_help =
     "collected is still written.\n";
 
 bool writes_to_stdout(const std::string& output) {
-    if (output == "-") return true;
     try {
         return detail::resolve_output(output).fd == STDOUT_FILENO;
     } catch (const Error&) {

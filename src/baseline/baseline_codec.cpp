@@ -649,8 +649,6 @@ TopLevelScan scan_top_level(const simdjson::padded_string& text) {
     return scan;
 }
 
-// Where a syntax error is, for a document the DOM parser rejected: walk it on demand and
-// stop where that fails; content after the top-level value is found by scanning.
 // The first byte JSON allows nowhere: a control byte inside a string, or one outside that is
 // not white space. nullptr when there is none.
 const char* find_control_byte(const simdjson::padded_string& text) {
@@ -676,6 +674,8 @@ const char* find_control_byte(const simdjson::padded_string& text) {
     return nullptr;
 }
 
+// Where a syntax error is, for a document the DOM parser rejected: walk it on demand and
+// stop where that fails; content after the top-level value is found by scanning.
 const char* find_syntax_error(const simdjson::padded_string& text, od::document& doc) {
     // The walk recurses once per level: bounded like the DOM parser, so that a hostile file
     // nested a million levels deep cannot exhaust the stack.
@@ -798,9 +798,7 @@ Baseline Baseline::from_json(std::string_view text, const std::string& file_name
                        "the file ends inside an object, array or string (truncated?)", "$",
                        nullptr);
             }
-            if (e == simdjson::UNESCAPED_CHARS) {
-                at = find_control_byte(padded);
-            } else if (!parser.iterate(padded).get(doc)) {
+            if (e != simdjson::UNESCAPED_CHARS && !parser.iterate(padded).get(doc)) {
                 at = find_syntax_error(padded, doc);
             } else {
                 at = find_control_byte(padded);

@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <string>
 
 #include "rtguard/error.hpp"
@@ -57,6 +55,11 @@ OutputTarget resolve_output(const std::string& path) {
     if (path.empty()) throw Error(errc::invalid_argument, "the output path is empty");
     OutputTarget out;
     out.path = path;
+    if (path == "-") {
+        out.fd = STDOUT_FILENO;
+        out.in_place = true;
+        return out;
+    }
 
     // Follow the links by hand: a link may name a file still to be made, or a descriptor of
     // this process, which is written as it is (with its offset and append mode).
@@ -91,6 +94,13 @@ OutputTarget resolve_output(const std::string& path) {
     out.uid = st.st_uid;
     out.gid = st.st_gid;
     return out;
+}
+
+int open_in_place(const OutputTarget& target, const std::string& path) {
+    if (target.fd >= 0) return target.fd;
+    int fd = ::open(target.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
+    return fd;
 }
 
 int create_temporary(const OutputTarget& target, std::string& tmp, const std::string& path) {
@@ -133,25 +143,17 @@ void check_writable(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {
-    if (path == "-") {
-        write_all(STDOUT_FILENO, content, "<stdout>");
-        return;
-    }
     OutputTarget target = resolve_output(path);
-    if (target.fd >= 0) {
-        write_all(target.fd, content, path);
-        return;
-    }
     if (target.in_place) {
-        int fd = ::open(target.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
+        int fd = open_in_place(target, path);
+        bool own = target.fd < 0;
         try {
-            write_all(fd, content, path);
+            write_all(fd, content, path == "-" ? "<stdout>" : path);
         } catch (...) {
-            ::close(fd);
+            if (own) ::close(fd);
             throw;
         }
-        if (::close(fd) != 0) throw Error::from_errno(errno, "cannot close", path);
+        if (own && ::close(fd) != 0) throw Error::from_errno(errno, "cannot close", path);
         return;
     }
 

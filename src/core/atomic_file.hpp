@@ -10,7 +10,7 @@ namespace rtguard::detail {
 /// replaced, the link stays); a character device or FIFO is written in place, since renaming a
 /// file over it would replace the node itself (`-o /dev/null`); a path that names one of this
 /// process's own descriptors (`/dev/stdout`, `/proc/self/fd/N`) is written to that descriptor,
-/// as "-" is to standard output.
+/// and "-" to standard output.
 struct OutputTarget {
     std::string path;       ///< the file to write: `path` with its symbolic links followed
     bool in_place = false;  ///< not a regular file: write into it, no temporary file
@@ -25,6 +25,10 @@ struct OutputTarget {
 /// directory, a socket, a loop of links or a link that cannot be read.
 OutputTarget resolve_output(const std::string& path);
 
+/// The descriptor to write an in-place target through: its own descriptor (`target.fd`), or
+/// the device or FIFO opened now, close-on-exec, which the caller closes. Errors name `path`.
+int open_in_place(const OutputTarget& target, const std::string& path);
+
 /// A new temporary file beside `target` (close-on-exec), its name in `tmp`; for writers that
 /// stream into it and rename it over the target at the end. Errors name `path`.
 int create_temporary(const OutputTarget& target, std::string& tmp, const std::string& path);
@@ -34,8 +38,8 @@ void finish_temporary(int fd, const OutputTarget& target, const std::string& pat
 
 /// Writes `content` to a temporary file in the directory of the resolved `path`, fsyncs it,
 /// renames it over the target and fsyncs the directory. If anything fails, the target keeps
-/// its previous content and rtguard::Error (with errno) is thrown. "-" writes to standard
-/// output; a device, FIFO or socket is written in place.
+/// its previous content and rtguard::Error (with errno) is thrown. An in-place target (see
+/// OutputTarget: "-", a descriptor, a device or FIFO) is written directly.
 void write_file_atomic(const std::string& path, std::string_view content);
 
 /// Throws the rtguard::Error that write_file_atomic(path, ...) would throw for want of a place

@@ -532,22 +532,13 @@ const std::string& ReplaySource::path() const noexcept {
 
 struct Recorder::Impl {
     explicit Impl(std::string path_in) : path(std::move(path_in)) {
-        if (path == "-") {
-            fd = STDOUT_FILENO;
+        target = detail::resolve_output(path);
+        if (target.in_place) {
+            // Standard output, /dev/stdout and the like, a device or FIFO: written as it comes.
+            fd = detail::open_in_place(target, path);
             to_stream = true;
-            stream_name = "<stdout>";
-        } else if (target = detail::resolve_output(path); target.fd >= 0) {
-            // /dev/stdout and the like: that descriptor, written as it comes.
-            fd = target.fd;
-            to_stream = true;
-            stream_name = path;
-        } else if (target.in_place) {
-            // A device or FIFO is written as it comes.
-            fd = ::open(target.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-            if (fd < 0) throw Error::from_errno(errno, "cannot open", path);
-            to_stream = true;
-            own_stream = true;
-            stream_name = path;
+            own_stream = target.fd < 0;
+            stream_name = path == "-" ? "<stdout>" : path;
         } else {
             // Write beside the target so that the final rename stays on one filesystem; a
             // symbolic link is written through.

@@ -1,10 +1,17 @@
 // Helpers shared by the unit suites.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -36,6 +43,35 @@ public:
 
 private:
     std::filesystem::path path_;
+};
+
+/// A FIFO at `path` and a thread that reads it to the end; text() waits for the writer to
+/// close it and returns what came through.
+class FifoReader {
+public:
+    explicit FifoReader(std::string path) : path_(std::move(path)) {
+        if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+        reader_ = std::thread([this] {
+            std::ifstream in(path_, std::ios::binary);
+            got_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        });
+    }
+    ~FifoReader() {
+        // A reader still waiting for a writer gets one that closes at once, and ends.
+        int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) ::close(fd);
+        if (reader_.joinable()) reader_.join();
+    }
+    const std::string& path() const { return path_; }
+    const std::string& text() {
+        if (reader_.joinable()) reader_.join();
+        return got_;
+    }
+
+private:
+    std::string path_;
+    std::string got_;
+    std::thread reader_;
 };
 
 }  // namespace rtguard::testing

@@ -12,7 +12,6 @@
 #include <iterator>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "rtguard/error.hpp"
@@ -728,20 +727,14 @@ TEST_CASE("a recording replaces an older file of the same name only on close") {
 
 TEST_CASE("a recording into a pipe streams; through a link it replaces the linked file") {
     TempDir dir;
-    std::string fifo = dir.file("events.fifo");
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    std::string got;
-    std::thread reader([&] {
-        std::ifstream in(fifo, std::ios::binary);
-        got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    });
+    rtguard::testing::FifoReader fifo(dir.file("events.fifo"));
     {
-        Recorder recorder(fifo);
+        Recorder recorder(fifo.path());
         for (int i = 0; i < 3; ++i)
             recorder.write(common(EventKind::fork, i));
         recorder.close();
     }
-    reader.join();
+    const std::string& got = fifo.text();
     CHECK(std::count(got.begin(), got.end(), '\n') == 4);  // the header and three events
     CHECK(got.rfind(R"({"format":"rtguard-events")", 0) == 0);
 
